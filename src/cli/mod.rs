@@ -1,0 +1,1 @@
+//! One file per subcommand: parse flags, call the library, print.

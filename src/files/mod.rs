@@ -1,0 +1,1 @@
+//! The store of task input and output files, addressed by `kestra://` URIs.

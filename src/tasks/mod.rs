@@ -1,0 +1,1 @@
+//! What each runnable task does (log, return, sleep, http, kv, jdbc, scripts -> command spec).

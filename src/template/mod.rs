@@ -1,0 +1,1 @@
+//! The minijinja environment: Kestra variables, functions, filters and sandbox limits.

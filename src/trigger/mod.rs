@@ -1,0 +1,1 @@
+//! Schedules, webhook triggers and flow-completion triggers; the scheduler loop and its lease.

@@ -1,0 +1,1 @@
+//! The axum router: status pages, JSON API, webhooks, health and metrics.
