@@ -1,1 +1,5 @@
-fn main() {}
+//! The `baton` binary: everything is in the library; this only hands over to `cli`.
+
+fn main() -> std::process::ExitCode {
+    baton::cli::main()
+}

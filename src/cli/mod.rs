@@ -1,1 +1,36 @@
-//! One file per subcommand: parse flags, call the library, print.
+//! One file per subcommand: parse flags, call the library, print. Errors become messages here
+//! and nowhere else.
+
+pub mod schema;
+
+use clap::{Parser, Subcommand};
+
+/// baton: a Git-backed, declarative workflow orchestrator speaking Kestra's flow syntax.
+#[derive(Debug, Parser)]
+#[command(name = "baton", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print the JSON Schema of flow files.
+    Schema(schema::Args),
+}
+
+/// Runs the parsed command line and returns the process exit code.
+pub fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Schema(args) => schema::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::from(2)
+        }
+    }
+}

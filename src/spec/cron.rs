@@ -1,0 +1,110 @@
+//! Cron expressions as Kestra accepts them: 5 fields, 6 fields (with seconds) and the
+//! `@daily`-style nicknames. Parsing is delegated to `croner`; this wrapper keeps the source
+//! text and gives one error type.
+
+use std::fmt;
+
+/// A parsed cron expression.
+#[derive(Debug, Clone)]
+pub struct Cron {
+    text: String,
+    inner: croner::Cron,
+}
+
+/// Why a cron expression was rejected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid cron expression `{text}`: {reason}")]
+pub struct CronError {
+    pub text: String,
+    pub reason: String,
+}
+
+impl Cron {
+    /// Parses a 5- or 6-field expression or a nickname (`@hourly`, `@daily`, `@weekly`, ...).
+    pub fn parse(text: &str) -> Result<Self, CronError> {
+        let trimmed = text.trim();
+        let expanded = match trimmed.to_ascii_lowercase().as_str() {
+            "@yearly" | "@annually" => "0 0 1 1 *".to_string(),
+            "@monthly" => "0 0 1 * *".to_string(),
+            "@weekly" => "0 0 * * 0".to_string(),
+            "@daily" | "@midnight" => "0 0 * * *".to_string(),
+            "@hourly" => "0 * * * *".to_string(),
+            _ => trimmed.to_string(),
+        };
+        let fields = expanded.split_whitespace().count();
+        if !(5..=6).contains(&fields) {
+            return Err(CronError {
+                text: text.to_string(),
+                reason: format!("expected 5 or 6 fields, found {fields}"),
+            });
+        }
+        let inner = croner::Cron::new(&expanded)
+            .with_seconds_optional()
+            .with_dom_and_dow()
+            .parse()
+            .map_err(|e| CronError {
+                text: text.to_string(),
+                reason: e.to_string(),
+            })?;
+        Ok(Self {
+            text: trimmed.to_string(),
+            inner,
+        })
+    }
+
+    /// The next fire time strictly after `after`, in the zone of `after`.
+    pub fn next_after<Tz: chrono::TimeZone>(
+        &self,
+        after: &chrono::DateTime<Tz>,
+    ) -> Option<chrono::DateTime<Tz>> {
+        self.inner.find_next_occurrence(after, false).ok()
+    }
+
+    /// The source text.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+}
+
+impl fmt::Display for Cron {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn accepts_kestra_forms() {
+        for ok in [
+            "*/15 * * * *",
+            "0 4 * * 1-5",
+            "*/5 * * * * *",
+            "@daily",
+            "@hourly",
+        ] {
+            assert!(Cron::parse(ok).is_ok(), "{ok} rejected");
+        }
+    }
+
+    #[test]
+    fn rejects_bad_expressions() {
+        for bad in ["", "* * *", "61 * * * *", "* * * * * * *", "@sometimes"] {
+            assert!(Cron::parse(bad).is_err(), "{bad} accepted");
+        }
+    }
+
+    #[test]
+    fn next_after_is_strictly_later() {
+        let c = Cron::parse("0 * * * *").unwrap();
+        let t = chrono::Utc.with_ymd_and_hms(2024, 1, 1, 10, 0, 0).unwrap();
+        let next = c.next_after(&t).unwrap();
+        assert_eq!(
+            next,
+            chrono::Utc.with_ymd_and_hms(2024, 1, 1, 11, 0, 0).unwrap()
+        );
+    }
+}
