@@ -75,6 +75,7 @@ task_catalogue! {
     Resume(core::Resume) = "io.kestra.plugin.core.execution.Resume", Runnable;
     Toggle(core::Toggle) = "io.kestra.plugin.core.trigger.Toggle" ["io.kestra.core.tasks.trigger.Toggle"], Runnable;
     LocalFiles(core::LocalFiles) = "io.kestra.plugin.core.storage.LocalFiles" ["io.kestra.core.tasks.storages.LocalFiles"], Runnable;
+    PurgeCurrentExecutionFiles(core::PurgeCurrentExecutionFiles) = "io.kestra.plugin.core.storage.PurgeCurrentExecutionFiles" ["io.kestra.plugin.core.storage.PurgeExecution", "io.kestra.core.tasks.storages.PurgeExecution"], Runnable;
     Sequential(flowable::Sequential) = "io.kestra.plugin.core.flow.Sequential" ["io.kestra.core.tasks.flows.Sequential"], Flowable;
     Parallel(flowable::Parallel) = "io.kestra.plugin.core.flow.Parallel" ["io.kestra.core.tasks.flows.Parallel"], Flowable;
     If(flowable::If) = "io.kestra.plugin.core.flow.If" ["io.kestra.core.tasks.flows.If"], Flowable;

@@ -245,3 +245,9 @@ pub struct LocalFiles {
     #[serde(default)]
     pub outputs: Vec<String>,
 }
+
+/// `io.kestra.plugin.core.storage.PurgeCurrentExecutionFiles`: deletes the files the running
+/// execution produced so far.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PurgeCurrentExecutionFiles {}
