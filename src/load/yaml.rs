@@ -3,7 +3,7 @@
 //! Checks run cheapest first: size, NUL bytes, UTF-8, then the event-driven parse, where the
 //! builder enforces depth and node limits and the loop refuses a second document.
 
-use saphyr_parser::{Event, Parser, ScalarStyle};
+use saphyr_parser::{Event, Parser, ScalarStyle, ScanError};
 use serde_json::Value;
 
 use super::builder::{Builder, pos_of};
@@ -70,6 +70,19 @@ fn text_pos(prefix: &[u8]) -> Pos {
     Pos::new(clamp(lines + 1), clamp(column + 1))
 }
 
+/// The scanner's own flow-nesting limit (255) is reported like ours: as nesting too deep.
+fn syntax_error(err: &ScanError, limits: &Limits) -> LoadError {
+    let pos = pos_of(*err.marker());
+    if err.info() == "recursion limit exceeded" {
+        let max = limits.max_depth.min(usize::from(u8::MAX));
+        return LoadError::TooDeep { max, pos };
+    }
+    LoadError::Syntax {
+        message: err.info().to_owned(),
+        pos,
+    }
+}
+
 fn parse_text(text: &str, limits: &Limits) -> Result<Document, LoadError> {
     // A byte-order mark is invisible to the user, so columns are counted without it.
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
@@ -77,10 +90,7 @@ fn parse_text(text: &str, limits: &Limits) -> Result<Document, LoadError> {
     let mut builder = Builder::new(limits);
     let mut documents = 0;
     while let Some(next) = parser.next_event() {
-        let (event, span) = next.map_err(|err| LoadError::Syntax {
-            message: err.info().to_owned(),
-            pos: pos_of(*err.marker()),
-        })?;
+        let (event, span) = next.map_err(|err| syntax_error(&err, limits))?;
         match event {
             Event::DocumentStart(_) => {
                 documents += 1;
