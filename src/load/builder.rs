@@ -149,7 +149,14 @@ impl<'l> Builder<'l> {
             if anchor != 0 {
                 let value = Value::String(text.to_owned());
                 let positions = Vec::new();
-                self.anchors.insert(anchor, Anchor { value, nodes: 1, positions });
+                self.anchors.insert(
+                    anchor,
+                    Anchor {
+                        value,
+                        nodes: 1,
+                        positions,
+                    },
+                );
             }
             let merge = style == ScalarStyle::Plain && tag.is_none() && text == MERGE_KEY;
             return self.set_key(text.to_owned(), pos, merge);
@@ -201,7 +208,11 @@ impl<'l> Builder<'l> {
         if let Some(tag) = tag {
             let tag = core_tag(tag, pos)?;
             if tag != expected && tag != CoreTag::NonSpecific {
-                let what = if expected == CoreTag::Seq { "a sequence" } else { "a mapping" };
+                let what = if expected == CoreTag::Seq {
+                    "a sequence"
+                } else {
+                    "a mapping"
+                };
                 return Err(LoadError::InvalidTaggedValue {
                     tag: tag.name().to_owned(),
                     value: what.to_owned(),
@@ -214,7 +225,11 @@ impl<'l> Builder<'l> {
             return Err(LoadError::TooDeep { max, pos });
         }
         let start = self.begin_child(pos, 1)?;
-        self.stack.push(Frame { container, start, anchor });
+        self.stack.push(Frame {
+            container,
+            start,
+            anchor,
+        });
         Ok(())
     }
 
@@ -240,11 +255,17 @@ impl<'l> Builder<'l> {
         let parent_len = self.pointer.len();
         let key = match self.stack.last() {
             None => None,
-            Some(Frame { container: Container::Seq(items), .. }) => {
+            Some(Frame {
+                container: Container::Seq(items),
+                ..
+            }) => {
                 push_segment(&mut self.pointer, &items.len().to_string());
                 None
             }
-            Some(Frame { container: Container::Map(state), .. }) => {
+            Some(Frame {
+                container: Container::Map(state),
+                ..
+            }) => {
                 let key = state.key.as_ref();
                 push_segment(&mut self.pointer, key.map_or("", |k| k.name.as_str()));
                 key.map(|k| k.pos)
@@ -253,11 +274,20 @@ impl<'l> Builder<'l> {
         let positions_start = self.positions.len();
         let slot = Slot { value: pos, key };
         self.positions.push((self.pointer.clone(), slot));
-        Ok(ChildStart { parent_len, positions_start, nodes_start })
+        Ok(ChildStart {
+            parent_len,
+            positions_start,
+            nodes_start,
+        })
     }
 
     /// Remembers an anchored node, goes back to the parent pointer and attaches the value.
-    fn finish_child(&mut self, value: Value, anchor: usize, start: ChildStart) -> Result<(), LoadError> {
+    fn finish_child(
+        &mut self,
+        value: Value,
+        anchor: usize,
+        start: ChildStart,
+    ) -> Result<(), LoadError> {
         if anchor != 0 {
             let own_len = self.pointer.len();
             let positions = self.positions[start.positions_start + 1..]
@@ -265,7 +295,11 @@ impl<'l> Builder<'l> {
                 .map(|(pointer, slot)| (pointer.get(own_len..).unwrap_or("").to_owned(), *slot))
                 .collect();
             let nodes = self.nodes - start.nodes_start;
-            let stored = Anchor { value: value.clone(), nodes, positions };
+            let stored = Anchor {
+                value: value.clone(),
+                nodes,
+                positions,
+            };
             self.anchors.insert(anchor, stored);
         }
         self.pointer.truncate(start.parent_len);
@@ -289,7 +323,11 @@ impl<'l> Builder<'l> {
                 } else {
                     if state.merged.remove(&key.name) {
                         let stale = format!("{}/{}", self.pointer, escape_segment(&key.name));
-                        drop_positions(&mut self.positions, frame_start..key.positions_start, &stale);
+                        drop_positions(
+                            &mut self.positions,
+                            frame_start..key.positions_start,
+                            &stale,
+                        );
                     }
                     state.map.insert(key.name, value);
                 }
@@ -300,7 +338,11 @@ impl<'l> Builder<'l> {
 
     fn set_key(&mut self, name: String, pos: Pos, merge: bool) -> Result<(), LoadError> {
         let positions_start = self.positions.len();
-        let Some(Frame { container: Container::Map(state), start, .. }) = self.stack.last_mut()
+        let Some(Frame {
+            container: Container::Map(state),
+            start,
+            ..
+        }) = self.stack.last_mut()
         else {
             return Ok(());
         };
@@ -317,9 +359,18 @@ impl<'l> Builder<'l> {
                 .find(|(p, _)| *p == pointer)
                 .and_then(|(_, slot)| slot.key)
                 .unwrap_or(pos);
-            return Err(LoadError::DuplicateKey { key: name, pos, first });
+            return Err(LoadError::DuplicateKey {
+                key: name,
+                pos,
+                first,
+            });
         }
-        state.key = Some(PendingKey { name, pos, merge, positions_start });
+        state.key = Some(PendingKey {
+            name,
+            pos,
+            merge,
+            positions_start,
+        });
         Ok(())
     }
 }

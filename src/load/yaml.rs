@@ -63,9 +63,14 @@ fn check_binary(bytes: &[u8]) -> Result<(), LoadError> {
 
 /// Line and column just after `prefix`; columns count characters (invalid bytes count one each).
 fn text_pos(prefix: &[u8]) -> Pos {
-    let line_start = prefix.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    let line_start = prefix
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
     let lines = prefix.iter().filter(|&&b| b == b'\n').count();
-    let column = String::from_utf8_lossy(&prefix[line_start..]).chars().count();
+    let column = String::from_utf8_lossy(&prefix[line_start..])
+        .chars()
+        .count();
     let clamp = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
     Pos::new(clamp(lines + 1), clamp(column + 1))
 }
