@@ -238,6 +238,22 @@ fn deep_block_nesting_is_rejected() {
 }
 
 #[test]
+fn aliases_cannot_nest_deeper_than_the_limit() {
+    // Each alias re-nests a 40-level anchor: fine once, too deep the second time.
+    let deep = |name: &str, inner: &str| {
+        format!(
+            "{name}: &{name} {}{inner}{}\n",
+            "[".repeat(40),
+            "]".repeat(40)
+        )
+    };
+    let text = format!("{}{}", deep("a", "1"), deep("b", "*a"));
+    let err = parse_err(text.as_bytes(), &Limits::default());
+    assert_eq!((err.code(), err.position()), ("too-deep", at(2, 47)));
+    assert!(parse_document(deep("a", "1").as_bytes(), &Limits::default()).is_ok());
+}
+
+#[test]
 fn oversized_file_is_rejected_before_parsing() {
     let limits = Limits {
         max_bytes: 100,

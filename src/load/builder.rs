@@ -40,6 +40,8 @@ pub(crate) struct Builder<'l> {
 struct Anchor {
     value: Value,
     nodes: usize,
+    /// Levels of collections inside (0 for a scalar), so aliases respect `max_depth` too.
+    height: usize,
     /// Positions inside the node, keyed by pointer suffix relative to the node.
     positions: Vec<(String, Slot)>,
 }
@@ -56,6 +58,8 @@ struct Frame {
     container: Container,
     start: ChildStart,
     anchor: usize,
+    /// Greatest height among the children so far.
+    height: usize,
 }
 
 enum Container {
@@ -154,6 +158,7 @@ impl<'l> Builder<'l> {
                     Anchor {
                         value,
                         nodes: 1,
+                        height: 0,
                         positions,
                     },
                 );
@@ -163,7 +168,7 @@ impl<'l> Builder<'l> {
         }
         let value = scalar_value(text, style, tag, pos)?;
         let start = self.begin_child(pos, 1)?;
-        self.finish_child(value, anchor, start)
+        self.finish_child(value, anchor, start, 0)
     }
 
     fn alias(&mut self, id: usize, pos: Pos) -> Result<(), LoadError> {
@@ -179,7 +184,13 @@ impl<'l> Builder<'l> {
             };
             return self.set_key(name, pos, false);
         }
-        let nodes = anchor.nodes;
+        let (nodes, height) = (anchor.nodes, anchor.height);
+        // Nesting an alias must not get around the depth limit (deep values are dropped and
+        // walked recursively later).
+        if self.stack.len() + height > self.limits.max_depth {
+            let max = self.limits.max_depth;
+            return Err(LoadError::TooDeep { max, pos });
+        }
         let start = self.begin_child(pos, nodes)?;
         let Some(anchor) = self.anchors.get(&id) else {
             return Err(LoadError::RecursiveAlias { pos });
@@ -191,7 +202,7 @@ impl<'l> Builder<'l> {
             pointer.push_str(suffix);
             self.positions.push((pointer, *slot));
         }
-        self.finish_child(value, 0, start)
+        self.finish_child(value, 0, start, height)
     }
 
     fn open(
@@ -229,6 +240,7 @@ impl<'l> Builder<'l> {
             container,
             start,
             anchor,
+            height: 0,
         });
         Ok(())
     }
@@ -241,7 +253,7 @@ impl<'l> Builder<'l> {
             Container::Seq(items) => Value::Array(items),
             Container::Map(state) => Value::Object(state.map),
         };
-        self.finish_child(value, frame.anchor, frame.start)
+        self.finish_child(value, frame.anchor, frame.start, frame.height + 1)
     }
 
     /// Counts `nodes`, extends the pointer to the new child and records its position.
@@ -287,6 +299,7 @@ impl<'l> Builder<'l> {
         value: Value,
         anchor: usize,
         start: ChildStart,
+        height: usize,
     ) -> Result<(), LoadError> {
         if anchor != 0 {
             let own_len = self.pointer.len();
@@ -298,11 +311,15 @@ impl<'l> Builder<'l> {
             let stored = Anchor {
                 value: value.clone(),
                 nodes,
+                height,
                 positions,
             };
             self.anchors.insert(anchor, stored);
         }
         self.pointer.truncate(start.parent_len);
+        if let Some(parent) = self.stack.last_mut() {
+            parent.height = parent.height.max(height);
+        }
         self.attach(value)
     }
 
