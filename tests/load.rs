@@ -179,6 +179,24 @@ fn merge_keys_merge_with_explicit_keys_winning() {
 }
 
 #[test]
+fn inline_merge_sources_are_merged_in_order() {
+    let doc = parse_ok("t:\n  <<: [{a: 1, b: 2}, {b: 3, c: 4}]\n  c: 5\n");
+    assert_eq!(doc.value, json!({"t": {"a": 1, "b": 2, "c": 5}}));
+    let p = &doc.positions;
+    assert_eq!((p.key("/t/a"), p.value("/t/a")), (at(2, 9), at(2, 12)));
+    assert_eq!(p.value("/t/b"), at(2, 18));
+    assert_eq!(p.value("/t/c"), at(3, 6));
+    assert_eq!(p.value("/t/<<"), None);
+    assert_eq!(p.value("/t/<</1/c"), None);
+}
+
+#[test]
+fn quoted_merge_key_is_an_ordinary_key() {
+    let doc = parse_ok("t:\n  '<<': 1\n");
+    assert_eq!(doc.value, json!({"t": {"<<": 1}}));
+}
+
+#[test]
 fn merge_of_a_scalar_is_refused() {
     let err = parse_err(b"a: &x 1\nb:\n  <<: *x\n", &Limits::default());
     assert_eq!((err.code(), err.position()), ("bad-merge", at(3, 3)));
