@@ -1,0 +1,299 @@
+//! A Git source: a local repository read in place, or a remote one mirrored as a bare clone under
+//! `<data_dir>/repos/`. `fetch` brings the branch up to date (forced, so force-pushes arrive),
+//! then commits are read by sha: their info, their tree and the changes between two of them.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use chrono::{DateTime, Utc};
+use git2::{AutotagOption, FetchOptions, RemoteCallbacks, Repository};
+use sha2::{Digest, Sha256};
+
+use crate::source::diff::{ChangeSet, diff_commits};
+use crate::source::sanitize::scrub;
+use crate::source::tree::{DEFAULT_MAX_FILE_SIZE, GitTree};
+use crate::source::{Credentials, SourceError, sanitize_url};
+
+/// Where flows come from.
+#[derive(Debug, Clone)]
+pub enum SourceSpec {
+    /// An existing repository on disk (with a work tree or bare), read in place.
+    Local { path: PathBuf },
+    /// A remote URL (`https://`, `ssh://`, `git@host:`, `file://` or a path to a bare repo).
+    Remote {
+        url: String,
+        credentials: Credentials,
+    },
+}
+
+/// What baton shows about a commit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommitInfo {
+    /// Full hex sha.
+    pub sha: String,
+    /// First line of the message.
+    pub message: String,
+    /// Author name.
+    pub author: String,
+    /// Author e-mail.
+    pub email: String,
+    /// Committer time (when the commit was made on the branch's history).
+    pub time: DateTime<Utc>,
+}
+
+/// An opened source repository tracking one branch.
+pub struct Repo {
+    // git2::Repository is Send but not Sync; the lock makes Repo shareable across tasks.
+    repo: Mutex<Repository>,
+    spec: SourceSpec,
+    branch: String,
+    git_dir: PathBuf,
+    max_file_size: u64,
+}
+
+impl Repo {
+    /// Opens a local repository, or prepares the bare mirror of a remote (created empty on first
+    /// use; the first `fetch` fills it).
+    pub fn open(spec: SourceSpec, branch: &str, data_dir: &Path) -> Result<Repo, SourceError> {
+        let repo = match &spec {
+            SourceSpec::Local { path } => {
+                Repository::open(path).map_err(|e| SourceError::Open {
+                    path: path.clone(),
+                    message: e.message().to_string(),
+                })?
+            }
+            SourceSpec::Remote { url, .. } => open_mirror(&mirror_dir(data_dir, url))?,
+        };
+        Ok(Repo {
+            git_dir: repo.path().to_path_buf(),
+            repo: Mutex::new(repo),
+            spec,
+            branch: branch.to_string(),
+            max_file_size: DEFAULT_MAX_FILE_SIZE,
+        })
+    }
+
+    /// Changes the per-file size cap of the trees this repo hands out.
+    pub fn with_max_file_size(mut self, bytes: u64) -> Repo {
+        self.max_file_size = bytes;
+        self
+    }
+
+    /// The tracked branch.
+    pub fn branch(&self) -> &str {
+        &self.branch
+    }
+
+    /// The git directory (the bare mirror for a remote).
+    pub fn git_dir(&self) -> &Path {
+        &self.git_dir
+    }
+
+    /// A name for messages: the sanitized URL or the local path.
+    pub fn display_name(&self) -> String {
+        match &self.spec {
+            SourceSpec::Local { path } => path.display().to_string(),
+            SourceSpec::Remote { url, .. } => sanitize_url(url),
+        }
+    }
+
+    /// Brings the branch up to date (remote: a forced fetch; local: nothing to do) and returns its
+    /// head, or `None` when the repository has no branches at all yet.
+    pub fn fetch(&self) -> Result<Option<CommitInfo>, SourceError> {
+        let repo = self.lock();
+        if let SourceSpec::Remote { url, credentials } = &self.spec {
+            fetch_branch(&repo, url, credentials, &self.branch)?;
+        }
+        match branch_head(&repo, &self.branch) {
+            Ok(info) => Ok(Some(info)),
+            Err(SourceError::BranchNotFound { .. }) if has_no_branches(&repo) => Ok(None),
+            Err(SourceError::BranchNotFound { branch, .. }) => Err(SourceError::BranchNotFound {
+                branch,
+                source_name: self.display_name(),
+            }),
+            Err(other) => Err(other),
+        }
+    }
+
+    /// The head commit of `branch` as currently stored (no fetch).
+    pub fn head(&self, branch: &str) -> Result<CommitInfo, SourceError> {
+        branch_head(&self.lock(), branch).map_err(|e| match e {
+            SourceError::BranchNotFound { branch, .. } => SourceError::BranchNotFound {
+                branch,
+                source_name: self.display_name(),
+            },
+            other => other,
+        })
+    }
+
+    /// Information about one commit.
+    pub fn commit(&self, sha: &str) -> Result<CommitInfo, SourceError> {
+        let repo = self.lock();
+        let commit = find_commit(&repo, sha)?;
+        Ok(commit_info(&commit))
+    }
+
+    /// The files of commit `sha`, read without a checkout.
+    pub fn tree_at(&self, sha: &str) -> Result<GitTree, SourceError> {
+        let tree_id = {
+            let repo = self.lock();
+            let commit = find_commit(&repo, sha)?;
+            (commit.tree_id(), commit.id().to_string())
+        };
+        GitTree::new(&self.git_dir, tree_id.0, tree_id.1, self.max_file_size).map_err(|e| {
+            SourceError::Git {
+                action: format!("opening the tree of {sha}"),
+                message: e.message().to_string(),
+            }
+        })
+    }
+
+    /// The paths that differ between `from` (None: the empty tree) and `to`. If `from` is not in
+    /// the repository any more, every file of `to` is `Added` and `full_reread` is set.
+    pub fn changed_paths(&self, from: Option<&str>, to: &str) -> Result<ChangeSet, SourceError> {
+        diff_commits(&self.lock(), from, to)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Repository> {
+        // The handle stays valid if a holder panicked; keep serving.
+        self.repo
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// `<data_dir>/repos/<readable name>-<hash>`: readable from the sanitized URL, unique by hash,
+/// and identical for URLs that differ only by credentials.
+fn mirror_dir(data_dir: &Path, url: &str) -> PathBuf {
+    let clean = sanitize_url(url);
+    let readable: String = clean
+        .split("://")
+        .last()
+        .unwrap_or(&clean)
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let readable = readable.trim_matches(['-', '.']);
+    let readable: String = readable
+        .chars()
+        .rev()
+        .take(60)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    let digest = hex::encode(Sha256::digest(clean.as_bytes()));
+    data_dir
+        .join("repos")
+        .join(format!("{readable}-{}", &digest[..12]))
+}
+
+fn open_mirror(dir: &Path) -> Result<Repository, SourceError> {
+    let prepare_error = |message: String| SourceError::CloneDir {
+        path: dir.to_path_buf(),
+        message,
+    };
+    if dir.exists() {
+        return Repository::open_bare(dir).map_err(|e| prepare_error(e.message().to_string()));
+    }
+    std::fs::create_dir_all(dir).map_err(|e| prepare_error(e.to_string()))?;
+    Repository::init_bare(dir).map_err(|e| prepare_error(e.message().to_string()))
+}
+
+fn fetch_branch(
+    repo: &Repository,
+    url: &str,
+    credentials: &Credentials,
+    branch: &str,
+) -> Result<(), SourceError> {
+    let secrets = credentials.secret_values();
+    let fetch_error = |e: git2::Error| SourceError::Fetch {
+        url: sanitize_url(url),
+        branch: branch.to_string(),
+        message: scrub(e.message(), &secrets),
+    };
+    let mut callbacks = RemoteCallbacks::new();
+    callbacks.credentials(credentials.callback());
+    let mut options = FetchOptions::new();
+    options
+        .remote_callbacks(callbacks)
+        .download_tags(AutotagOption::None)
+        .update_fetchhead(false);
+    // An anonymous remote keeps the URL (and any credentials in it) out of the mirror's config.
+    let mut remote = repo.remote_anonymous(url).map_err(fetch_error)?;
+    // Forced: a force-pushed branch replaces ours instead of being rejected as non-fast-forward.
+    let refspec = format!("+refs/heads/{branch}:refs/heads/{branch}");
+    remote
+        .fetch(&[refspec.as_str()], Some(&mut options), None)
+        .map_err(fetch_error)
+}
+
+fn branch_head(repo: &Repository, branch: &str) -> Result<CommitInfo, SourceError> {
+    let refname = format!("refs/heads/{branch}");
+    let reference = repo.find_reference(&refname).map_err(|e| {
+        if e.code() == git2::ErrorCode::NotFound {
+            SourceError::BranchNotFound {
+                branch: branch.to_string(),
+                source_name: String::new(),
+            }
+        } else {
+            SourceError::Git {
+                action: format!("reading {refname}"),
+                message: e.message().to_string(),
+            }
+        }
+    })?;
+    let commit = reference.peel_to_commit().map_err(|e| SourceError::Git {
+        action: format!("reading the commit of {refname}"),
+        message: e.message().to_string(),
+    })?;
+    Ok(commit_info(&commit))
+}
+
+fn has_no_branches(repo: &Repository) -> bool {
+    repo.branches(Some(git2::BranchType::Local))
+        .map(|mut branches| branches.next().is_none())
+        .unwrap_or(false)
+}
+
+fn find_commit<'r>(repo: &'r Repository, sha: &str) -> Result<git2::Commit<'r>, SourceError> {
+    repo.revparse_single(sha)
+        .and_then(|object| object.peel_to_commit())
+        .map_err(|e| SourceError::CommitNotFound {
+            sha: sha.to_string(),
+            message: e.message().to_string(),
+        })
+}
+
+fn commit_info(commit: &git2::Commit<'_>) -> CommitInfo {
+    let author = commit.author();
+    let time = DateTime::from_timestamp(commit.time().seconds(), 0).unwrap_or_default();
+    CommitInfo {
+        sha: commit.id().to_string(),
+        message: String::from_utf8_lossy(commit.summary_bytes().unwrap_or_default()).into_owned(),
+        author: String::from_utf8_lossy(author.name_bytes()).into_owned(),
+        email: String::from_utf8_lossy(author.email_bytes()).into_owned(),
+        time,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mirror_dir_ignores_credentials_and_is_readable() {
+        let a = mirror_dir(Path::new("/d"), "https://bob:tok@github.com/org/flows.git");
+        let b = mirror_dir(Path::new("/d"), "https://github.com/org/flows.git");
+        assert_eq!(a, b);
+        let name = a.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        assert!(name.starts_with("github.com-org-flows.git-"), "{name}");
+        assert!(!name.contains("tok"));
+    }
+}
