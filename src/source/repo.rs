@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
-use git2::{AutotagOption, FetchOptions, RemoteCallbacks, Repository};
+use git2::{AutotagOption, FetchOptions, FetchPrune, RemoteCallbacks, Repository};
 use sha2::{Digest, Sha256};
 
 use crate::source::diff::{ChangeSet, diff_commits};
@@ -101,18 +101,27 @@ impl Repo {
     /// head, or `None` when the repository has no branches at all yet.
     pub fn fetch(&self) -> Result<Option<CommitInfo>, SourceError> {
         let repo = self.lock();
-        if let SourceSpec::Remote { url, credentials } = &self.spec {
-            fetch_branch(&repo, url, credentials, &self.branch)?;
+        let advertised = match &self.spec {
+            SourceSpec::Remote { url, credentials } => {
+                fetch_branch(&repo, url, credentials, &self.branch)?
+            }
+            SourceSpec::Local { .. } => local_branches(&repo, &self.branch),
+        };
+        let missing = || SourceError::BranchNotFound {
+            branch: self.branch.clone(),
+            source_name: self.display_name(),
+        };
+        match advertised {
+            Branches::Empty => return Ok(None),
+            Branches::Without => return Err(missing()),
+            Branches::With => {}
         }
-        match branch_head(&repo, &self.branch) {
-            Ok(info) => Ok(Some(info)),
-            Err(SourceError::BranchNotFound { .. }) if has_no_branches(&repo) => Ok(None),
-            Err(SourceError::BranchNotFound { branch, .. }) => Err(SourceError::BranchNotFound {
-                branch,
-                source_name: self.display_name(),
-            }),
-            Err(other) => Err(other),
-        }
+        branch_head(&repo, &self.branch)
+            .map(Some)
+            .map_err(|e| match e {
+                SourceError::BranchNotFound { .. } => missing(),
+                other => other,
+            })
     }
 
     /// The head commit of `branch` as currently stored (no fetch).
@@ -206,12 +215,22 @@ fn open_mirror(dir: &Path) -> Result<Repository, SourceError> {
     Repository::init_bare(dir).map_err(|e| prepare_error(e.message().to_string()))
 }
 
+/// Whether the source has the tracked branch, as the remote advertised it (or the local repo has).
+enum Branches {
+    /// No branches at all: an empty repository, not an error yet.
+    Empty,
+    /// Branches exist but not the tracked one (a typo, or it was deleted).
+    Without,
+    /// The tracked branch exists.
+    With,
+}
+
 fn fetch_branch(
     repo: &Repository,
     url: &str,
     credentials: &Credentials,
     branch: &str,
-) -> Result<(), SourceError> {
+) -> Result<Branches, SourceError> {
     let secrets = credentials.secret_values();
     let fetch_error = |e: git2::Error| SourceError::Fetch {
         url: sanitize_url(url),
@@ -224,6 +243,8 @@ fn fetch_branch(
     options
         .remote_callbacks(callbacks)
         .download_tags(AutotagOption::None)
+        // Pruning deletes our copy of the branch when the remote deleted it.
+        .prune(FetchPrune::On)
         .update_fetchhead(false);
     // An anonymous remote keeps the URL (and any credentials in it) out of the mirror's config.
     let mut remote = repo.remote_anonymous(url).map_err(fetch_error)?;
@@ -231,7 +252,40 @@ fn fetch_branch(
     let refspec = format!("+refs/heads/{branch}:refs/heads/{branch}");
     remote
         .fetch(&[refspec.as_str()], Some(&mut options), None)
-        .map_err(fetch_error)
+        .map_err(fetch_error)?;
+    // libgit2 fetches a missing branch as "nothing to do"; after the prune our copy of the
+    // branch exists exactly when the remote has it.
+    let refname = format!("refs/heads/{branch}");
+    if repo.find_reference(&refname).is_ok() {
+        return Ok(Branches::With);
+    }
+    // git2 0.20's `Remote::list` builds a slice from a null pointer when the advertisement is
+    // empty (an empty repository), so only list once the remote is known to advertise a HEAD.
+    if remote.default_branch().is_err() {
+        return Ok(Branches::Empty);
+    }
+    let heads = remote.list().map_err(fetch_error)?;
+    let names: Vec<&str> = heads.iter().map(|head| head.name()).collect();
+    Ok(classify(&names, &refname))
+}
+
+fn local_branches(repo: &Repository, branch: &str) -> Branches {
+    let names: Vec<String> = repo
+        .references_glob("refs/heads/*")
+        .map(|mut refs| refs.names().flatten().map(str::to_string).collect())
+        .unwrap_or_default();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    classify(&names, &format!("refs/heads/{branch}"))
+}
+
+fn classify(ref_names: &[&str], wanted: &str) -> Branches {
+    if ref_names.contains(&wanted) {
+        Branches::With
+    } else if ref_names.iter().any(|name| name.starts_with("refs/heads/")) {
+        Branches::Without
+    } else {
+        Branches::Empty
+    }
 }
 
 fn branch_head(repo: &Repository, branch: &str) -> Result<CommitInfo, SourceError> {
@@ -254,12 +308,6 @@ fn branch_head(repo: &Repository, branch: &str) -> Result<CommitInfo, SourceErro
         message: e.message().to_string(),
     })?;
     Ok(commit_info(&commit))
-}
-
-fn has_no_branches(repo: &Repository) -> bool {
-    repo.branches(Some(git2::BranchType::Local))
-        .map(|mut branches| branches.next().is_none())
-        .unwrap_or(false)
 }
 
 fn find_commit<'r>(repo: &'r Repository, sha: &str) -> Result<git2::Commit<'r>, SourceError> {
