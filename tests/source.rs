@@ -782,3 +782,63 @@ fn dir_snapshot_refuses_symlinks_and_oversized_files() {
     ));
     assert_eq!(read_string(&snap, "flows/real.yaml"), "id: real");
 }
+
+/// A real HTTP server on 127.0.0.1 that always answers 401 and records each Authorization
+/// header it receives, to see what the credential callback sends.
+fn unauthorized_http_server() -> (String, std::sync::mpsc::Receiver<Option<String>>) {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut reader = BufReader::new(&stream);
+            let mut auth = None;
+            let mut line = String::new();
+            while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                if let Some(value) = line.strip_prefix("Authorization: ") {
+                    auth = Some(value.trim().to_string());
+                }
+                line.clear();
+            }
+            let _ = tx.send(auth);
+            let _ = (&stream).write_all(
+                b"HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm=\"git\"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            );
+        }
+    });
+    (format!("http://{addr}/org/flows.git"), rx)
+}
+
+#[test]
+fn https_token_is_sent_as_basic_auth_and_a_rejected_token_fails_without_looping() {
+    use base64::Engine;
+    let (url, requests) = unauthorized_http_server();
+    let data = TempDir::new().expect("data dir");
+    let spec = SourceSpec::Remote {
+        url,
+        credentials: Credentials {
+            username: Some("bob".to_string()),
+            token: Some(Secret::new("tok-123")),
+            ssh_key_path: None,
+        },
+    };
+    let repo = Repo::open(spec, "main", data.path()).expect("open");
+    let err = repo.fetch().expect_err("the server rejects every token");
+    assert!(!format!("{err} {err:?}").contains("tok-123"), "{err}");
+    let headers: Vec<Option<String>> = requests.try_iter().collect();
+    let expected = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode("bob:tok-123")
+    );
+    assert!(headers.contains(&Some(expected)), "{headers:?}");
+    assert!(headers.len() <= 5, "bounded retries, got {}", headers.len());
+}
+
+#[test]
+fn repo_and_trees_can_be_shared_across_threads() {
+    fn shareable<T: Send + Sync>() {}
+    shareable::<Repo>();
+    shareable::<baton::source::GitTree>();
+    shareable::<DirSnapshot>();
+}

@@ -10,6 +10,7 @@
 mod credentials;
 mod diff;
 mod error;
+mod mirror;
 mod repo;
 mod sanitize;
 pub mod snapshot;
