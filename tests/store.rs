@@ -1117,7 +1117,7 @@ async fn workers_register_and_heartbeat(store: Arc<dyn Store>) {
         running: 0,
     };
     store.register_worker(&worker).await.expect("register");
-    assert_eq!(store.workers().await.expect("list"), [worker.clone()]);
+    assert_eq!(store.workers().await.expect("list"), [worker]);
     store.worker_heartbeat("w1", 3).await.expect("heartbeat");
     let listed = store.workers().await.expect("list");
     assert_eq!(listed[0].running, 3);
