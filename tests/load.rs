@@ -598,3 +598,29 @@ fn load_paths_refuses_oversized_files_without_reading_them() {
     let err = files.flows[0].doc.as_ref().expect_err("too large");
     assert_eq!((err.code(), err.position()), ("too-large", None));
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+
+    /// Whatever the bytes, loading returns a value or an error: it never panics.
+    #[test]
+    fn arbitrary_yaml_like_text_never_panics(text in "[-a-z0-9:\\[\\]{}&*!<>|'\" ,#?~.\\n]{0,80}") {
+        let limits = Limits { max_nodes: 50, max_depth: 8, ..Limits::default() };
+        if let Ok(doc) = parse_document(text.as_bytes(), &limits) {
+            proptest::prop_assert_eq!(doc.positions.value("").is_some(), true);
+        }
+    }
+
+    /// Same for raw bytes, which exercises the UTF-8 and NUL guards.
+    #[test]
+    fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..64)) {
+        match parse_document(&bytes, &Limits::default()) {
+            Ok(_) => proptest::prop_assert!(!bytes.contains(&0), "a NUL byte was accepted"),
+            Err(err) if bytes.contains(&0) => {
+                // Binary is detected before UTF-8 and syntax.
+                proptest::prop_assert_eq!(err.code(), "binary");
+            }
+            Err(_) => {}
+        }
+    }
+}
