@@ -136,19 +136,29 @@ fn core_tags_are_honoured() {
     let err = parse_err(b"id: x\nn: !!int twelve\n", &Limits::default());
     assert_eq!(
         (err.code(), err.position()),
-        ("invalid-tagged-value", at(2, 10))
+        ("invalid-tagged-value", at(2, 4))
     );
 }
 
 #[test]
 fn unsupported_tag_is_named() {
     let err = parse_err(&fixture("include-tag.yaml"), &Limits::default());
-    // Tagged nodes are located at their content: the parser reports no position for tags.
-    assert_eq!((err.code(), err.position()), ("unsupported-tag", at(2, 17)));
+    assert_eq!((err.code(), err.position()), ("unsupported-tag", at(2, 8)));
     assert!(err.to_string().contains("`!include`"), "{err}");
     let err = parse_err(b"data: !!binary aGVsbG8=\n", &Limits::default());
-    assert_eq!((err.code(), err.position()), ("unsupported-tag", at(1, 16)));
+    assert_eq!((err.code(), err.position()), ("unsupported-tag", at(1, 7)));
     assert!(err.to_string().contains("`!!binary`"), "{err}");
+}
+
+#[test]
+fn tag_on_a_block_collection_is_located_at_the_tag() {
+    let err = parse_err(b"id: x\ntasks: !tasks\n  - id: a\n", &Limits::default());
+    assert_eq!((err.code(), err.position()), ("unsupported-tag", at(2, 8)));
+    let err = parse_err(b"id: x\nlabels: !!seq\n  a: b\n", &Limits::default());
+    assert_eq!(
+        (err.code(), err.position()),
+        ("invalid-tagged-value", at(2, 9))
+    );
 }
 
 #[test]
