@@ -136,19 +136,29 @@ fn core_tags_are_honoured() {
     let err = parse_err(b"id: x\nn: !!int twelve\n", &Limits::default());
     assert_eq!(
         (err.code(), err.position()),
-        ("invalid-tagged-value", at(2, 10))
+        ("invalid-tagged-value", at(2, 4))
     );
 }
 
 #[test]
 fn unsupported_tag_is_named() {
     let err = parse_err(&fixture("include-tag.yaml"), &Limits::default());
-    // Tagged nodes are located at their content: the parser reports no position for tags.
-    assert_eq!((err.code(), err.position()), ("unsupported-tag", at(2, 17)));
+    assert_eq!((err.code(), err.position()), ("unsupported-tag", at(2, 8)));
     assert!(err.to_string().contains("`!include`"), "{err}");
     let err = parse_err(b"data: !!binary aGVsbG8=\n", &Limits::default());
-    assert_eq!((err.code(), err.position()), ("unsupported-tag", at(1, 16)));
+    assert_eq!((err.code(), err.position()), ("unsupported-tag", at(1, 7)));
     assert!(err.to_string().contains("`!!binary`"), "{err}");
+}
+
+#[test]
+fn tag_on_a_block_collection_is_located_at_the_tag() {
+    let err = parse_err(b"id: x\ntasks: !tasks\n  - id: a\n", &Limits::default());
+    assert_eq!((err.code(), err.position()), ("unsupported-tag", at(2, 8)));
+    let err = parse_err(b"id: x\nlabels: !!seq\n  a: b\n", &Limits::default());
+    assert_eq!(
+        (err.code(), err.position()),
+        ("invalid-tagged-value", at(2, 9))
+    );
 }
 
 #[test]
@@ -597,4 +607,30 @@ fn load_paths_refuses_oversized_files_without_reading_them() {
     let files = load_paths(&[dir.path().join("big.yaml")], &limits);
     let err = files.flows[0].doc.as_ref().expect_err("too large");
     assert_eq!((err.code(), err.position()), ("too-large", None));
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+
+    /// Whatever the bytes, loading returns a value or an error: it never panics.
+    #[test]
+    fn arbitrary_yaml_like_text_never_panics(text in "[-a-z0-9:\\[\\]{}&*!<>|'\" ,#?~.\\n]{0,80}") {
+        let limits = Limits { max_nodes: 50, max_depth: 8, ..Limits::default() };
+        if let Ok(doc) = parse_document(text.as_bytes(), &limits) {
+            proptest::prop_assert_eq!(doc.positions.value("").is_some(), true);
+        }
+    }
+
+    /// Same for raw bytes, which exercises the UTF-8 and NUL guards.
+    #[test]
+    fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..64)) {
+        match parse_document(&bytes, &Limits::default()) {
+            Ok(_) => proptest::prop_assert!(!bytes.contains(&0), "a NUL byte was accepted"),
+            Err(err) if bytes.contains(&0) => {
+                // Binary is detected before UTF-8 and syntax.
+                proptest::prop_assert_eq!(err.code(), "binary");
+            }
+            Err(_) => {}
+        }
+    }
 }
