@@ -9,7 +9,7 @@ use bollard::Docker;
 use bollard::errors::Error as DockerError;
 use bollard::models::{ContainerCreateBody, HostConfig};
 use bollard::query_parameters::{
-    DownloadFromContainerOptionsBuilder, InspectContainerOptions, LogsOptionsBuilder,
+    AttachContainerOptionsBuilder, DownloadFromContainerOptionsBuilder, InspectContainerOptions,
     RemoveContainerOptionsBuilder, StopContainerOptionsBuilder, UploadToContainerOptionsBuilder,
     WaitContainerOptions,
 };
@@ -122,12 +122,19 @@ pub(super) async fn drive(
     logs: mpsc::Sender<LogLine>,
     cancel: CancellationToken,
 ) -> Result<CommandOutcome, RunnerError> {
+    // Attached before the start so no line is missed: a followed `logs` stream can end before
+    // the last lines of a fast-exiting container (seen on Docker 20.10), attach does not.
+    let options = AttachContainerOptionsBuilder::new().stream(true).stdout(true).stderr(true).build();
+    let attached = docker
+        .attach_container(id, Some(options))
+        .await
+        .map_err(docker_error("attach to container", id))?;
+    let (sender, collector) = collector::start(logs);
+    let follower = tokio::spawn(follow_output(attached.output, sender));
     docker
         .start_container(id, None::<bollard::query_parameters::StartContainerOptions>)
         .await
         .map_err(docker_error("start container", id))?;
-    let (sender, collector) = collector::start(logs);
-    let follower = tokio::spawn(follow_logs(docker.clone(), id.to_owned(), sender));
 
     let deadline = async {
         match spec.timeout {
@@ -183,12 +190,14 @@ async fn exit_code_of(docker: &Docker, id: &str) -> Result<i32, RunnerError> {
     Ok(code as i32)
 }
 
-async fn follow_logs(docker: Docker, id: String, sender: mpsc::Sender<(Stream, String)>) {
-    let options = LogsOptionsBuilder::new().follow(true).stdout(true).stderr(true).build();
-    let mut stream = docker.logs(&id, Some(options));
+/// Splits the attached output into stdout and stderr lines until the stream ends.
+async fn follow_output(
+    mut output: std::pin::Pin<Box<dyn futures::Stream<Item = Result<LogOutput, DockerError>> + Send>>,
+    sender: mpsc::Sender<(Stream, String)>,
+) {
     let mut stdout = StreamLines::new(Stream::Stdout);
     let mut stderr = StreamLines::new(Stream::Stderr);
-    while let Some(Ok(chunk)) = stream.next().await {
+    while let Some(Ok(chunk)) = output.next().await {
         match chunk {
             LogOutput::StdErr { message } => stderr.push(&message, &sender).await,
             LogOutput::StdOut { message } | LogOutput::Console { message } => {
