@@ -12,7 +12,10 @@ use tokio_util::sync::CancellationToken;
 
 /// A spec running `commands` with every other field at its default.
 pub fn spec(commands: &[&str]) -> CommandSpec {
-    CommandSpec { commands: commands.iter().map(|c| (*c).to_owned()).collect(), ..CommandSpec::default() }
+    CommandSpec {
+        commands: commands.iter().map(|c| (*c).to_owned()).collect(),
+        ..CommandSpec::default()
+    }
 }
 
 /// The result of one run and every log line it sent.
@@ -52,11 +55,19 @@ pub async fn run(spec: &CommandSpec, cancel: CancellationToken) -> Ran {
     });
     let result = runner::run(spec, &work_dir, sender, cancel).await;
     let logs = drain.await.expect("log drain");
-    Ran { result, logs, work_dir, _temp: temp }
+    Ran {
+        result,
+        logs,
+        work_dir,
+        _temp: temp,
+    }
 }
 
 /// Content of a collected output file.
 pub fn output_content(outcome: &CommandOutcome, name: &str) -> String {
-    let path: &Path = outcome.output_files.get(name).unwrap_or_else(|| panic!("no output file {name}: {:?}", outcome.output_files));
+    let path: &Path = outcome
+        .output_files
+        .get(name)
+        .unwrap_or_else(|| panic!("no output file {name}: {:?}", outcome.output_files));
     std::fs::read_to_string(path).expect("read output file")
 }

@@ -37,7 +37,10 @@ pub(crate) fn execution_segments(
     flow_id: &str,
     execution_id: &str,
 ) -> Result<Vec<String>, FileError> {
-    let mut segments = namespace.split('.').map(segment).collect::<Result<Vec<_>, _>>()?;
+    let mut segments = namespace
+        .split('.')
+        .map(segment)
+        .collect::<Result<Vec<_>, _>>()?;
     segments.push(segment(flow_id)?);
     segments.push("executions".to_owned());
     segments.push(segment(execution_id)?);
@@ -53,7 +56,10 @@ pub(crate) fn segment(value: &str) -> Result<String, FileError> {
         _ => None,
     };
     match reason {
-        Some(reason) => Err(FileError::Escapes { value: value.to_owned(), reason }),
+        Some(reason) => Err(FileError::Escapes {
+            value: value.to_owned(),
+            reason,
+        }),
         None => Ok(value.to_owned()),
     }
 }
@@ -61,7 +67,10 @@ pub(crate) fn segment(value: &str) -> Result<String, FileError> {
 /// Splits a relative file name (`a/b.txt`) into checked segments.
 pub(crate) fn name_segments(name: &str) -> Result<Vec<String>, FileError> {
     if name.starts_with('/') {
-        return Err(FileError::Escapes { value: name.to_owned(), reason: "absolute file name" });
+        return Err(FileError::Escapes {
+            value: name.to_owned(),
+            reason: "absolute file name",
+        });
     }
     name.split('/').map(segment).collect()
 }
@@ -71,14 +80,22 @@ pub(crate) fn uri_segments(uri: &str) -> Result<Vec<String>, FileError> {
     let path = uri
         .strip_prefix(URI_SCHEME)
         .and_then(|rest| rest.strip_prefix('/'))
-        .ok_or_else(|| FileError::NotAKestraUri { uri: uri.to_owned() })?;
+        .ok_or_else(|| FileError::NotAKestraUri {
+            uri: uri.to_owned(),
+        })?;
     if path.starts_with('/') {
-        return Err(FileError::Escapes { value: uri.to_owned(), reason: "absolute path in URI" });
+        return Err(FileError::Escapes {
+            value: uri.to_owned(),
+            reason: "absolute path in URI",
+        });
     }
     path.split('/')
         .map(|part| {
             segment(part).map_err(|error| match error {
-                FileError::Escapes { reason, .. } => FileError::Escapes { value: uri.to_owned(), reason },
+                FileError::Escapes { reason, .. } => FileError::Escapes {
+                    value: uri.to_owned(),
+                    reason,
+                },
                 other => other,
             })
         })

@@ -32,20 +32,29 @@ impl FileStore {
         let uri = self.uri(key, name)?;
         let target = self.path_for(&uri, false).await?;
         if let Some(parent) = target.parent() {
-            tokio::fs::create_dir_all(parent).await.map_err(FileError::io(parent))?;
+            tokio::fs::create_dir_all(parent)
+                .await
+                .map_err(FileError::io(parent))?;
         }
         // Parents now exist: check again that none of them is a symlink leaving the root.
         let target = self.path_for(&uri, false).await?;
         let partial = target.with_file_name(format!(
             ".{}.partial-{}",
-            target.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
+            target
+                .file_name()
+                .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
             uuid::Uuid::new_v4()
         ));
         if let Err(source) = tokio::fs::copy(from, &partial).await {
             let _ = tokio::fs::remove_file(&partial).await;
-            return Err(FileError::Io { path: from.to_path_buf(), source });
+            return Err(FileError::Io {
+                path: from.to_path_buf(),
+                source,
+            });
         }
-        tokio::fs::rename(&partial, &target).await.map_err(FileError::io(&target))?;
+        tokio::fs::rename(&partial, &target)
+            .await
+            .map_err(FileError::io(&target))?;
         Ok(uri)
     }
 
@@ -57,7 +66,9 @@ impl FileStore {
     /// Opens the stored file at `uri` for reading.
     pub async fn open(&self, uri: &str) -> Result<tokio::fs::File, FileError> {
         let path = self.path_of(uri).await?;
-        tokio::fs::File::open(&path).await.map_err(FileError::io(path))
+        tokio::fs::File::open(&path)
+            .await
+            .map_err(FileError::io(path))
     }
 
     /// Removes every file of an execution; an execution without files is fine.
@@ -70,7 +81,9 @@ impl FileStore {
         let segments = execution_segments(namespace, flow_id, execution_id)?;
         let dir = self.path_for(&uri_of(&segments), false).await?;
         match tokio::fs::remove_dir_all(&dir).await {
-            Err(error) if error.kind() != std::io::ErrorKind::NotFound => Err(FileError::io(dir)(error)),
+            Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
+                Err(FileError::io(dir)(error))
+            }
             _ => Ok(()),
         }
     }
@@ -85,15 +98,22 @@ impl FileStore {
             path.push(segment);
             match tokio::fs::symlink_metadata(&path).await {
                 Ok(meta) if meta.file_type().is_symlink() => {
-                    return Err(FileError::Escapes { value: uri.to_owned(), reason: "symlink in stored path" });
+                    return Err(FileError::Escapes {
+                        value: uri.to_owned(),
+                        reason: "symlink in stored path",
+                    });
                 }
                 Ok(meta) if must_exist && index == last && !meta.is_file() => {
-                    return Err(FileError::NotFound { uri: uri.to_owned() });
+                    return Err(FileError::NotFound {
+                        uri: uri.to_owned(),
+                    });
                 }
                 Ok(_) => {}
                 Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
                     if must_exist {
-                        return Err(FileError::NotFound { uri: uri.to_owned() });
+                        return Err(FileError::NotFound {
+                            uri: uri.to_owned(),
+                        });
                     }
                     break;
                 }

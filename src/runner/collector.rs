@@ -30,7 +30,10 @@ const LINE_QUEUE: usize = 1024;
 /// Starts the collector task; returns the sender for raw lines and the task's handle.
 pub(crate) fn start(
     logs: mpsc::Sender<LogLine>,
-) -> (mpsc::Sender<(Stream, String)>, tokio::task::JoinHandle<Collected>) {
+) -> (
+    mpsc::Sender<(Stream, String)>,
+    tokio::task::JoinHandle<Collected>,
+) {
     let (sender, receiver) = mpsc::channel(LINE_QUEUE);
     (sender, tokio::spawn(collect(receiver, logs)))
 }
@@ -65,7 +68,13 @@ async fn collect(
 
 async fn emit(logs: &mpsc::Sender<LogLine>, level: Level, message: String) {
     // A caller that stopped listening must not stall the task: its lines are dropped.
-    let _ = logs.send(LogLine { level, message, timestamp: Utc::now() }).await;
+    let _ = logs
+        .send(LogLine {
+            level,
+            message,
+            timestamp: Utc::now(),
+        })
+        .await;
 }
 
 /// Splits the chunks of one stream into lines and queues them for the collector.
@@ -79,7 +88,11 @@ pub(crate) struct StreamLines {
 impl StreamLines {
     /// Lines of `stream`.
     pub fn new(stream: Stream) -> Self {
-        Self { stream, splitter: LineSplitter::default(), pending: Vec::new() }
+        Self {
+            stream,
+            splitter: LineSplitter::default(),
+            pending: Vec::new(),
+        }
     }
 
     /// Feeds one chunk and queues the lines it completes.

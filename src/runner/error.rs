@@ -15,7 +15,9 @@ pub enum RunnerError {
         name: String,
     },
     /// An output glob is absolute or contains `..`.
-    #[error("output file pattern {pattern:?} must be relative to the working directory, without `..`")]
+    #[error(
+        "output file pattern {pattern:?} must be relative to the working directory, without `..`"
+    )]
     OutputGlobEscapes {
         /// The rejected pattern.
         pattern: String,
@@ -61,7 +63,9 @@ pub enum RunnerError {
         source: std::io::Error,
     },
     /// The Docker engine does not answer.
-    #[error("Docker engine at {host} is unreachable (set DOCKER_HOST or start the daemon): {reason}")]
+    #[error(
+        "Docker engine at {host} is unreachable (set DOCKER_HOST or start the daemon): {reason}"
+    )]
     DockerUnreachable {
         /// `DOCKER_HOST` or the default socket.
         host: String,
@@ -69,7 +73,9 @@ pub enum RunnerError {
         reason: String,
     },
     /// The image is missing and the pull policy forbids pulling it.
-    #[error("image {image:?} is not present on the Docker engine at {host} and the pull policy is NEVER")]
+    #[error(
+        "image {image:?} is not present on the Docker engine at {host} and the pull policy is NEVER"
+    )]
     ImageMissing {
         /// The image reference.
         image: String,

@@ -25,7 +25,11 @@ impl Default for LineSplitter {
 impl LineSplitter {
     /// A splitter keeping at most `max` bytes of a line.
     pub fn with_max(max: usize) -> Self {
-        Self { buffer: Vec::new(), max, discarding: false }
+        Self {
+            buffer: Vec::new(),
+            max,
+            discarding: false,
+        }
     }
 
     /// Feeds a chunk; calls `emit` for every line it completes (without the line ending).
@@ -94,7 +98,10 @@ mod tests {
 
     #[test]
     fn lines_split_across_chunks_are_joined() {
-        assert_eq!(split(100, &[b"ab", b"c\nde", b"f\r\n", b"tail"]), ["abc", "def", "tail"]);
+        assert_eq!(
+            split(100, &[b"ab", b"c\nde", b"f\r\n", b"tail"]),
+            ["abc", "def", "tail"]
+        );
     }
 
     #[test]

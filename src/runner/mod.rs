@@ -25,7 +25,9 @@ use tokio_util::sync::CancellationToken;
 
 pub use error::RunnerError;
 pub use outcome::{CommandOutcome, Level, LogLine, Metric};
-pub use spec::{CommandSpec, DockerOptions, EXECUTION_LABEL, PullPolicy, RunnerConfig, TASKRUN_LABEL};
+pub use spec::{
+    CommandSpec, DockerOptions, EXECUTION_LABEL, PullPolicy, RunnerConfig, TASKRUN_LABEL,
+};
 pub use workdir::{CONTAINER_WORK_ROOT, OUTPUT_DIR_NAME, WorkPaths, work_paths};
 
 /// Runs `spec` in the fresh directory `work_dir` on the runner it names, sending log lines to

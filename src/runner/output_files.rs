@@ -17,7 +17,9 @@ pub(crate) fn check_patterns(patterns: &[String]) -> Result<GlobSet, RunnerError
         // Globs use `/` whatever the platform; a `..` segment or a leading `/` leaves the dir.
         let escapes = pattern.starts_with('/') || pattern.split('/').any(|part| part == "..");
         if escapes || !is_contained(pattern) {
-            return Err(RunnerError::OutputGlobEscapes { pattern: pattern.clone() });
+            return Err(RunnerError::OutputGlobEscapes {
+                pattern: pattern.clone(),
+            });
         }
         let glob = GlobBuilder::new(pattern.trim_start_matches("./"))
             .literal_separator(true)
@@ -101,7 +103,10 @@ mod tests {
     fn patterns_leaving_the_work_dir_are_rejected() {
         for pattern in ["../x", "a/../../b", "/etc/*", "**/../*"] {
             let result = check_patterns(&[pattern.to_owned()]);
-            assert!(matches!(result, Err(RunnerError::OutputGlobEscapes { .. })), "{pattern}");
+            assert!(
+                matches!(result, Err(RunnerError::OutputGlobEscapes { .. })),
+                "{pattern}"
+            );
         }
         assert!(check_patterns(&["*.txt".to_owned(), "out/**/*.csv".to_owned()]).is_ok());
     }

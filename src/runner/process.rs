@@ -44,10 +44,16 @@ pub async fn run(
 ) -> Result<CommandOutcome, RunnerError> {
     workdir::prepare(spec, work_dir).await?;
     let mut child = spawn(spec, work_dir)?;
-    let group = child.id().map(|pid| ProcessGroup(Pid::from_raw(pid as i32)));
+    let group = child
+        .id()
+        .map(|pid| ProcessGroup(Pid::from_raw(pid as i32)));
     let (sender, collector) = collector::start(logs);
     let readers = [
-        tokio::spawn(read_stream(child.stdout.take(), Stream::Stdout, sender.clone())),
+        tokio::spawn(read_stream(
+            child.stdout.take(),
+            Stream::Stdout,
+            sender.clone(),
+        )),
         tokio::spawn(read_stream(child.stderr.take(), Stream::Stderr, sender)),
     ];
 
@@ -78,14 +84,21 @@ pub async fn run(
 
 fn spawn(spec: &CommandSpec, work_dir: &Path) -> Result<Child, RunnerError> {
     let paths = work_paths(&RunnerConfig::Process, work_dir);
-    let (program, arguments) = spec.interpreter.split_first().ok_or(RunnerError::EmptyInterpreter)?;
+    let (program, arguments) = spec
+        .interpreter
+        .split_first()
+        .ok_or(RunnerError::EmptyInterpreter)?;
     let mut command = Command::new(program);
     command
         .args(arguments)
         .arg(spec.script())
         .current_dir(work_dir)
         .env_clear()
-        .envs(HOST_VARIABLES.iter().filter_map(|name| Some((*name, std::env::var(name).ok()?))))
+        .envs(
+            HOST_VARIABLES
+                .iter()
+                .filter_map(|name| Some((*name, std::env::var(name).ok()?))),
+        )
         .envs(&spec.env)
         .env("WORKING_DIR", &paths.working_dir)
         .env("OUTPUT_DIR", &paths.output_dir)
@@ -151,7 +164,10 @@ async fn read_stream(
 /// Exit code, or 128 + signal number like a shell reports a killed command.
 fn exit_code(status: ExitStatus) -> i32 {
     use std::os::unix::process::ExitStatusExt;
-    status.code().or_else(|| status.signal().map(|signal| 128 + signal)).unwrap_or(-1)
+    status
+        .code()
+        .or_else(|| status.signal().map(|signal| 128 + signal))
+        .unwrap_or(-1)
 }
 
 /// The process group the child leads (it was started with `process_group(0)`).

@@ -1,8 +1,6 @@
 //! Kestra's output protocol: a stdout or stderr line that is exactly `::{json}::` carries
 //! outputs, metrics or log lines instead of text. Anything else is an ordinary log line.
 
-use std::collections::BTreeMap;
-
 use serde_json::{Map, Value};
 
 use super::outcome::{Level, Metric};
@@ -53,16 +51,28 @@ fn parse_metric(value: &Value) -> Option<Metric> {
         .and_then(Value::as_object)
         .map(|tags| {
             tags.iter()
-                .map(|(k, v)| (k.clone(), v.as_str().map_or_else(|| v.to_string(), str::to_owned)))
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        v.as_str().map_or_else(|| v.to_string(), str::to_owned),
+                    )
+                })
                 .collect()
         })
-        .unwrap_or_else(BTreeMap::new);
-    Some(Metric { name, kind, value: value_number, tags })
+        .unwrap_or_default();
+    Some(Metric {
+        name,
+        kind,
+        value: value_number,
+        tags,
+    })
 }
 
 fn parse_log(value: &Value) -> Option<(Level, String)> {
     let message = value.get("message")?;
-    let message = message.as_str().map_or_else(|| message.to_string(), str::to_owned);
+    let message = message
+        .as_str()
+        .map_or_else(|| message.to_string(), str::to_owned);
     let level = value
         .get("level")
         .and_then(Value::as_str)
@@ -105,15 +115,27 @@ mod tests {
         let message = parse_line(line).expect("protocol line");
         assert_eq!(message.metrics.len(), 1);
         assert_eq!(message.metrics[0].value, 3.0);
-        assert_eq!(message.metrics[0].tags.get("t").map(String::as_str), Some("x"));
+        assert_eq!(
+            message.metrics[0].tags.get("t").map(String::as_str),
+            Some("x")
+        );
         assert_eq!(message.logs, vec![(Level::Warn, "careful".to_owned())]);
     }
 
     #[test]
     fn outputs_merge_deeply() {
-        let mut vars = json!({"a": {"x": 1, "y": 2}, "b": 1}).as_object().cloned().unwrap_or_default();
-        let incoming = json!({"a": {"y": 3, "z": 4}, "b": [1]}).as_object().cloned().unwrap_or_default();
+        let mut vars = json!({"a": {"x": 1, "y": 2}, "b": 1})
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
+        let incoming = json!({"a": {"y": 3, "z": 4}, "b": [1]})
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
         merge_outputs(&mut vars, incoming);
-        assert_eq!(Value::Object(vars), json!({"a": {"x": 1, "y": 3, "z": 4}, "b": [1]}));
+        assert_eq!(
+            Value::Object(vars),
+            json!({"a": {"x": 1, "y": 3, "z": 4}, "b": [1]})
+        );
     }
 }

@@ -4,9 +4,14 @@ use super::error::RunnerError;
 
 /// Parses a size in Docker's units (binary multiples, like `docker run --memory`).
 pub(crate) fn parse_size(field: &'static str, value: &str) -> Result<i64, RunnerError> {
-    let invalid = || RunnerError::InvalidSize { field, value: value.to_owned() };
+    let invalid = || RunnerError::InvalidSize {
+        field,
+        value: value.to_owned(),
+    };
     let text = value.trim().to_ascii_lowercase();
-    let digits_end = text.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(text.len());
+    let digits_end = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
     let (number, unit) = text.split_at(digits_end);
     let number: f64 = number.parse().map_err(|_| invalid())?;
     let multiplier: f64 = match unit.trim() {

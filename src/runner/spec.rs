@@ -64,6 +64,10 @@ impl CommandSpec {
 
 /// The runner a command spec runs on.
 #[derive(Debug, Clone, PartialEq, Default)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "one per run; boxing would only burden callers"
+)]
 pub enum RunnerConfig {
     /// A local child process in its own process group.
     #[default]

@@ -29,7 +29,10 @@ pub fn work_paths(runner: &RunnerConfig, work_dir: &Path) -> WorkPaths {
         RunnerConfig::Docker(_) => container_work_dir(work_dir),
     };
     let output_dir = format!("{working_dir}/{OUTPUT_DIR_NAME}");
-    WorkPaths { working_dir, output_dir }
+    WorkPaths {
+        working_dir,
+        output_dir,
+    }
 }
 
 /// The in-container working directory of a run whose host directory is `work_dir`.
@@ -45,7 +48,10 @@ pub(crate) fn container_work_dir(work_dir: &Path) -> String {
 /// True when `name` is a non-empty relative path made only of normal components.
 pub(crate) fn is_contained(name: &str) -> bool {
     let path = Path::new(name);
-    !name.is_empty() && path.components().all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
+    !name.is_empty()
+        && path
+            .components()
+            .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
 }
 
 /// Checks the spec's file names and globs before anything runs.
@@ -62,19 +68,36 @@ pub(crate) fn check_spec(spec: &CommandSpec) -> Result<(), RunnerError> {
 /// Creates the fresh working directory with its `outputs` directory and input files.
 pub(crate) async fn prepare(spec: &CommandSpec, work_dir: &Path) -> Result<(), RunnerError> {
     check_spec(spec)?;
-    tokio::fs::create_dir_all(work_dir).await.map_err(RunnerError::io(work_dir))?;
-    let mut entries = tokio::fs::read_dir(work_dir).await.map_err(RunnerError::io(work_dir))?;
-    if entries.next_entry().await.map_err(RunnerError::io(work_dir))?.is_some() {
-        return Err(RunnerError::WorkDirNotEmpty { path: work_dir.to_path_buf() });
+    tokio::fs::create_dir_all(work_dir)
+        .await
+        .map_err(RunnerError::io(work_dir))?;
+    let mut entries = tokio::fs::read_dir(work_dir)
+        .await
+        .map_err(RunnerError::io(work_dir))?;
+    if entries
+        .next_entry()
+        .await
+        .map_err(RunnerError::io(work_dir))?
+        .is_some()
+    {
+        return Err(RunnerError::WorkDirNotEmpty {
+            path: work_dir.to_path_buf(),
+        });
     }
     let outputs = work_dir.join(OUTPUT_DIR_NAME);
-    tokio::fs::create_dir_all(&outputs).await.map_err(RunnerError::io(&outputs))?;
+    tokio::fs::create_dir_all(&outputs)
+        .await
+        .map_err(RunnerError::io(&outputs))?;
     for (name, content) in &spec.input_files {
         let path: PathBuf = work_dir.join(name);
         if let Some(parent) = path.parent() {
-            tokio::fs::create_dir_all(parent).await.map_err(RunnerError::io(parent))?;
+            tokio::fs::create_dir_all(parent)
+                .await
+                .map_err(RunnerError::io(parent))?;
         }
-        tokio::fs::write(&path, content).await.map_err(RunnerError::io(&path))?;
+        tokio::fs::write(&path, content)
+            .await
+            .map_err(RunnerError::io(&path))?;
     }
     Ok(())
 }

@@ -11,13 +11,25 @@ use super::{output_content, run, spec};
 
 #[tokio::test]
 async fn stdout_is_logged_as_info_and_stderr_as_warn() {
-    let ran = run(&spec(&["echo hello", "echo oops >&2"]), CancellationToken::new()).await;
+    let ran = run(
+        &spec(&["echo hello", "echo oops >&2"]),
+        CancellationToken::new(),
+    )
+    .await;
     let outcome = ran.outcome();
     assert_eq!(outcome.exit_code, 0);
     assert!(outcome.stderr_seen);
-    let hello = ran.logs.iter().find(|l| l.message == "hello").expect("hello logged");
+    let hello = ran
+        .logs
+        .iter()
+        .find(|l| l.message == "hello")
+        .expect("hello logged");
     assert_eq!(hello.level, Level::Info);
-    let oops = ran.logs.iter().find(|l| l.message == "oops").expect("oops logged");
+    let oops = ran
+        .logs
+        .iter()
+        .find(|l| l.message == "oops")
+        .expect("oops logged");
     assert_eq!(oops.level, Level::Warn);
 }
 
@@ -35,7 +47,10 @@ async fn fail_fast_stops_at_the_first_failing_command() {
     assert_eq!(ran.outcome().exit_code, 1);
     assert!(!ran.messages().contains(&"after"));
 
-    let lenient = runner::CommandSpec { fail_fast: false, ..spec(&["false", "echo after"]) };
+    let lenient = runner::CommandSpec {
+        fail_fast: false,
+        ..spec(&["false", "echo after"])
+    };
     let ran = run(&lenient, CancellationToken::new()).await;
     assert_eq!(ran.outcome().exit_code, 0);
     assert!(ran.messages().contains(&"after"));
@@ -46,24 +61,59 @@ async fn declared_env_is_visible_and_undeclared_host_env_is_not() {
     let mut with_env = spec(&["env"]);
     with_env.env = BTreeMap::from([("GREETING".to_owned(), "hi there".to_owned())]);
     let ran = run(&with_env, CancellationToken::new()).await;
-    assert!(ran.messages().contains(&"GREETING=hi there"), "{:?}", ran.messages());
+    assert!(
+        ran.messages().contains(&"GREETING=hi there"),
+        "{:?}",
+        ran.messages()
+    );
     // Only what baton passes, what the spec declares, and what the shell itself sets.
-    let allowed = ["PATH", "HOME", "LANG", "GREETING", "WORKING_DIR", "OUTPUT_DIR", "PWD", "SHLVL", "_", "OLDPWD"];
+    let allowed = [
+        "PATH",
+        "HOME",
+        "LANG",
+        "GREETING",
+        "WORKING_DIR",
+        "OUTPUT_DIR",
+        "PWD",
+        "SHLVL",
+        "_",
+        "OLDPWD",
+    ];
     for message in ran.messages() {
         let name = message.split('=').next().unwrap_or_default();
-        assert!(allowed.contains(&name), "host variable {name} leaked into the task");
+        assert!(
+            allowed.contains(&name),
+            "host variable {name} leaked into the task"
+        );
     }
-    let host_only = std::env::vars().map(|(name, _)| name).find(|name| !allowed.contains(&name.as_str()));
+    let host_only = std::env::vars()
+        .map(|(name, _)| name)
+        .find(|name| !allowed.contains(&name.as_str()));
     if let Some(name) = host_only {
-        assert!(!ran.messages().iter().any(|m| m.starts_with(&format!("{name}="))));
+        assert!(
+            !ran.messages()
+                .iter()
+                .any(|m| m.starts_with(&format!("{name}=")))
+        );
     }
 }
 
 #[tokio::test]
 async fn working_and_output_dirs_are_set_and_known_before_the_run() {
-    let ran = run(&spec(&["echo \"$WORKING_DIR\"", "echo \"$OUTPUT_DIR\"", "pwd"]), CancellationToken::new()).await;
+    let ran = run(
+        &spec(&["echo \"$WORKING_DIR\"", "echo \"$OUTPUT_DIR\"", "pwd"]),
+        CancellationToken::new(),
+    )
+    .await;
     let paths = runner::work_paths(&RunnerConfig::Process, &ran.work_dir);
-    assert_eq!(ran.messages(), [paths.working_dir.as_str(), paths.output_dir.as_str(), paths.working_dir.as_str()]);
+    assert_eq!(
+        ran.messages(),
+        [
+            paths.working_dir.as_str(),
+            paths.output_dir.as_str(),
+            paths.working_dir.as_str()
+        ]
+    );
     assert!(ran.work_dir.join("outputs").is_dir());
 }
 
@@ -78,7 +128,10 @@ async fn input_files_are_written_and_escaping_names_rejected() {
         let mut escaping = spec(&["true"]);
         escaping.input_files = BTreeMap::from([(name.to_owned(), b"x".to_vec())]);
         let ran = run(&escaping, CancellationToken::new()).await;
-        assert!(matches!(ran.result, Err(RunnerError::InputFileEscapes { .. })), "{name}");
+        assert!(
+            matches!(ran.result, Err(RunnerError::InputFileEscapes { .. })),
+            "{name}"
+        );
     }
 }
 
@@ -104,7 +157,9 @@ async fn output_glob_leaving_the_work_dir_is_rejected_before_running() {
     let mut escaping = spec(&["touch ran.marker"]);
     escaping.output_files = vec!["../*".to_owned()];
     let ran = run(&escaping, CancellationToken::new()).await;
-    assert!(matches!(ran.result, Err(RunnerError::OutputGlobEscapes { ref pattern }) if pattern == "../*"));
+    assert!(
+        matches!(ran.result, Err(RunnerError::OutputGlobEscapes { ref pattern }) if pattern == "../*")
+    );
     assert!(!ran.work_dir.join("ran.marker").exists());
 }
 
@@ -122,12 +177,21 @@ async fn protocol_lines_set_outputs_metrics_and_logs_and_are_not_logged() {
     )
     .await;
     let outcome = ran.outcome();
-    assert_eq!(serde_json::Value::Object(outcome.vars.clone()), serde_json::json!({"a": {"x": 1, "y": 2}, "n": 1}));
+    assert_eq!(
+        serde_json::Value::Object(outcome.vars.clone()),
+        serde_json::json!({"a": {"x": 1, "y": 2}, "n": 1})
+    );
     assert_eq!(outcome.metrics.len(), 1);
-    assert_eq!((outcome.metrics[0].name.as_str(), outcome.metrics[0].value), ("rows", 5.0));
+    assert_eq!(
+        (outcome.metrics[0].name.as_str(), outcome.metrics[0].value),
+        ("rows", 5.0)
+    );
     assert_eq!(ran.messages(), ["from protocol", "::not json::"]);
     assert_eq!(ran.logs[0].level, Level::Error);
-    assert!(!outcome.stderr_seen, "a protocol line on stderr is not stderr output");
+    assert!(
+        !outcome.stderr_seen,
+        "a protocol line on stderr is not stderr output"
+    );
 }
 
 #[tokio::test]
@@ -137,7 +201,9 @@ async fn kestra_python_package_outputs_reach_the_outcome() {
         .output()
         .is_ok_and(|output| output.status.success());
     if !importable {
-        eprintln!("skipped: python3 with the `kestra` package (pip install kestra) is not available");
+        eprintln!(
+            "skipped: python3 with the `kestra` package (pip install kestra) is not available"
+        );
         return;
     }
     let script = "python3 -c 'from kestra import Kestra; Kestra.outputs({\"count\": 42, \"nested\": {\"k\": \"v\"}}); Kestra.counter(\"rows\", 3, {\"table\": \"t\"})'";
@@ -145,15 +211,32 @@ async fn kestra_python_package_outputs_reach_the_outcome() {
     let outcome = ran.outcome();
     assert_eq!(outcome.exit_code, 0, "logs: {:?}", ran.messages());
     assert_eq!(outcome.vars.get("count"), Some(&serde_json::json!(42)));
-    assert_eq!(outcome.vars.get("nested"), Some(&serde_json::json!({"k": "v"})));
-    assert_eq!(outcome.metrics.first().map(|m| (m.name.as_str(), m.kind.as_str(), m.value)), Some(("rows", "counter", 3.0)));
-    assert_eq!(outcome.metrics[0].tags.get("table").map(String::as_str), Some("t"));
+    assert_eq!(
+        outcome.vars.get("nested"),
+        Some(&serde_json::json!({"k": "v"}))
+    );
+    assert_eq!(
+        outcome
+            .metrics
+            .first()
+            .map(|m| (m.name.as_str(), m.kind.as_str(), m.value)),
+        Some(("rows", "counter", 3.0))
+    );
+    assert_eq!(
+        outcome.metrics[0].tags.get("table").map(String::as_str),
+        Some("t")
+    );
 }
 
 /// True while a process with this pid exists and is not a zombie.
 fn is_alive(pid: i32) -> bool {
     match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        Ok(stat) => !stat.rsplit(')').next().unwrap_or_default().trim_start().starts_with('Z'),
+        Ok(stat) => !stat
+            .rsplit(')')
+            .next()
+            .unwrap_or_default()
+            .trim_start()
+            .starts_with('Z'),
         Err(_) => false,
     }
 }
@@ -166,7 +249,11 @@ async fn timeout_kills_the_whole_process_group() {
     let ran = run(&slow, CancellationToken::new()).await;
     let outcome = ran.outcome();
     assert!(outcome.timed_out && !outcome.cancelled);
-    assert!(started.elapsed() < Duration::from_secs(10), "took {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "took {:?}",
+        started.elapsed()
+    );
     let pid: i32 = std::fs::read_to_string(ran.work_dir.join("grandchild.pid"))
         .expect("pid file")
         .trim()
@@ -181,9 +268,17 @@ async fn timeout_kills_the_whole_process_group() {
 
 #[tokio::test]
 async fn background_processes_die_when_the_script_exits() {
-    let ran = run(&spec(&["sleep 100 > /dev/null 2>&1 & echo $! > bg.pid", "echo done"]), CancellationToken::new()).await;
+    let ran = run(
+        &spec(&["sleep 100 > /dev/null 2>&1 & echo $! > bg.pid", "echo done"]),
+        CancellationToken::new(),
+    )
+    .await;
     assert_eq!(ran.outcome().exit_code, 0);
-    let pid: i32 = std::fs::read_to_string(ran.work_dir.join("bg.pid")).expect("pid file").trim().parse().expect("pid");
+    let pid: i32 = std::fs::read_to_string(ran.work_dir.join("bg.pid"))
+        .expect("pid file")
+        .trim()
+        .parse()
+        .expect("pid");
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert!(!is_alive(pid), "background process {pid} outlived its task");
 }
@@ -218,7 +313,14 @@ async fn two_hundred_thousand_lines_stream_through_without_buffering() {
         (count, last)
     });
     let many = spec(&["seq 1 200000"]);
-    let outcome = runner::run(&many, &temp.path().join("run"), sender, CancellationToken::new()).await.expect("run");
+    let outcome = runner::run(
+        &many,
+        &temp.path().join("run"),
+        sender,
+        CancellationToken::new(),
+    )
+    .await
+    .expect("run");
     let (count, last) = counter.await.expect("counter");
     assert_eq!(outcome.exit_code, 0);
     assert_eq!((count, last.as_str()), (200_000, "200000"));
@@ -226,7 +328,15 @@ async fn two_hundred_thousand_lines_stream_through_without_buffering() {
 
 #[tokio::test]
 async fn an_over_long_line_is_truncated() {
-    let ran = run(&spec(&["head -c 3000000 /dev/zero | tr '\\0' a", "echo", "echo next"]), CancellationToken::new()).await;
+    let ran = run(
+        &spec(&[
+            "head -c 3000000 /dev/zero | tr '\\0' a",
+            "echo",
+            "echo next",
+        ]),
+        CancellationToken::new(),
+    )
+    .await;
     let messages = ran.messages();
     assert_eq!(messages.len(), 2, "line count");
     assert!(messages[0].ends_with(TRUNCATED_MARKER));
@@ -236,9 +346,14 @@ async fn an_over_long_line_is_truncated() {
 
 #[tokio::test]
 async fn a_missing_interpreter_is_a_spawn_error() {
-    let missing = runner::CommandSpec { interpreter: vec!["/nonexistent/sh".to_owned(), "-c".to_owned()], ..spec(&["true"]) };
+    let missing = runner::CommandSpec {
+        interpreter: vec!["/nonexistent/sh".to_owned(), "-c".to_owned()],
+        ..spec(&["true"])
+    };
     let ran = run(&missing, CancellationToken::new()).await;
-    assert!(matches!(ran.result, Err(RunnerError::Spawn { ref program, .. }) if program == "/nonexistent/sh"));
+    assert!(
+        matches!(ran.result, Err(RunnerError::Spawn { ref program, .. }) if program == "/nonexistent/sh")
+    );
 }
 
 #[tokio::test]
@@ -246,6 +361,12 @@ async fn a_used_work_dir_is_refused() {
     let temp = tempfile::tempdir().expect("temp dir");
     std::fs::write(temp.path().join("leftover"), "x").expect("write");
     let (sender, _receiver) = mpsc::channel(4);
-    let result = runner::run(&spec(&["true"]), temp.path(), sender, CancellationToken::new()).await;
+    let result = runner::run(
+        &spec(&["true"]),
+        temp.path(),
+        sender,
+        CancellationToken::new(),
+    )
+    .await;
     assert!(matches!(result, Err(RunnerError::WorkDirNotEmpty { .. })));
 }

@@ -43,10 +43,16 @@ fn append_dir(builder: &mut tar::Builder<Vec<u8>>, path: &Path) -> Result<(), Ru
     header.set_mode(0o777);
     header.set_size(0);
     header.set_mtime(mtime_now());
-    builder.append_data(&mut header, path, std::io::empty()).map_err(RunnerError::io(path))
+    builder
+        .append_data(&mut header, path, std::io::empty())
+        .map_err(RunnerError::io(path))
 }
 
-fn append_file(builder: &mut tar::Builder<Vec<u8>>, source: &Path, path: &Path) -> Result<(), RunnerError> {
+fn append_file(
+    builder: &mut tar::Builder<Vec<u8>>,
+    source: &Path,
+    path: &Path,
+) -> Result<(), RunnerError> {
     let file = File::open(source).map_err(RunnerError::io(source))?;
     let length = file.metadata().map_err(RunnerError::io(source))?.len();
     let mut header = tar::Header::new_gnu();
@@ -54,7 +60,9 @@ fn append_file(builder: &mut tar::Builder<Vec<u8>>, source: &Path, path: &Path) 
     header.set_mode(0o666);
     header.set_size(length);
     header.set_mtime(mtime_now());
-    builder.append_data(&mut header, path, BufReader::new(file)).map_err(RunnerError::io(source))
+    builder
+        .append_data(&mut header, path, BufReader::new(file))
+        .map_err(RunnerError::io(source))
 }
 
 fn mtime_now() -> u64 {
@@ -71,7 +79,9 @@ pub(super) fn unpack(archive: &Path, work_dir: &Path) -> Result<(), RunnerError>
     for entry in reader.entries().map_err(RunnerError::io(archive))? {
         let mut entry = entry.map_err(RunnerError::io(archive))?;
         let path = entry.path().map_err(RunnerError::io(archive))?.into_owned();
-        let Some(relative) = below_top_level(&path) else { continue };
+        let Some(relative) = below_top_level(&path) else {
+            continue;
+        };
         let target = work_dir.join(&relative);
         match entry.header().entry_type() {
             tar::EntryType::Directory => {
@@ -107,7 +117,10 @@ mod tests {
 
     #[test]
     fn entries_escaping_the_work_dir_are_skipped() {
-        assert_eq!(below_top_level(Path::new("tr-1/outputs/a.txt")), Some(PathBuf::from("outputs/a.txt")));
+        assert_eq!(
+            below_top_level(Path::new("tr-1/outputs/a.txt")),
+            Some(PathBuf::from("outputs/a.txt"))
+        );
         assert_eq!(below_top_level(Path::new("tr-1")), None);
         assert_eq!(below_top_level(Path::new("tr-1/../../etc/passwd")), None);
     }

@@ -6,6 +6,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use bollard::Docker;
+use bollard::container::LogOutput;
 use bollard::errors::Error as DockerError;
 use bollard::models::{ContainerCreateBody, HostConfig};
 use bollard::query_parameters::{
@@ -13,7 +14,6 @@ use bollard::query_parameters::{
     RemoveContainerOptionsBuilder, StopContainerOptionsBuilder, UploadToContainerOptionsBuilder,
     WaitContainerOptions,
 };
-use bollard::container::LogOutput;
 use futures::StreamExt;
 use tokio::io::AsyncWriteExt;
 use tokio::sync::mpsc;
@@ -37,7 +37,11 @@ const DOWNLOAD_NAME: &str = ".baton-download.tar";
 
 fn docker_error(operation: &'static str, target: &str) -> impl FnOnce(DockerError) -> RunnerError {
     let target = target.to_owned();
-    move |error| RunnerError::Docker { operation, target, reason: error.to_string() }
+    move |error| RunnerError::Docker {
+        operation,
+        target,
+        reason: error.to_string(),
+    }
 }
 
 /// Creates the container and uploads the working directory into it; returns its id.
@@ -49,7 +53,10 @@ pub(super) async fn create(
 ) -> Result<String, RunnerError> {
     let config = config(spec, options, work_dir)?;
     let created = docker
-        .create_container(None::<bollard::query_parameters::CreateContainerOptions>, config)
+        .create_container(
+            None::<bollard::query_parameters::CreateContainerOptions>,
+            config,
+        )
         .await
         .map_err(docker_error("create container", &options.image))?;
     let id = created.id;
@@ -74,22 +81,41 @@ pub(super) async fn create(
 
 /// The container's configuration: the interpreter and script as command, no privileges, no
 /// binds, resource limits and labels from the options.
-fn config(spec: &CommandSpec, options: &DockerOptions, work_dir: &Path) -> Result<ContainerCreateBody, RunnerError> {
+fn config(
+    spec: &CommandSpec,
+    options: &DockerOptions,
+    work_dir: &Path,
+) -> Result<ContainerCreateBody, RunnerError> {
     let paths = work_paths(&spec.runner, work_dir);
-    let mut env: Vec<String> = spec.env.iter().chain(&options.env).map(|(k, v)| format!("{k}={v}")).collect();
+    let mut env: Vec<String> = spec
+        .env
+        .iter()
+        .chain(&options.env)
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
     env.push(format!("WORKING_DIR={}", paths.working_dir));
     env.push(format!("OUTPUT_DIR={}", paths.output_dir));
     let mut labels: HashMap<String, String> = options.labels.clone().into_iter().collect();
     // Orphan clean-up finds baton's containers by this label, so it is always there.
     labels.entry(TASKRUN_LABEL.to_owned()).or_insert_with(|| {
-        work_dir.file_name().map_or_else(String::new, |name| name.to_string_lossy().into_owned())
+        work_dir
+            .file_name()
+            .map_or_else(String::new, |name| name.to_string_lossy().into_owned())
     });
     let mut cmd = spec.interpreter.clone();
     cmd.push(spec.script());
     let host_config = HostConfig {
         nano_cpus: options.cpus.map(|cpus| (cpus * 1e9) as i64),
-        memory: options.memory.as_deref().map(|m| parse_size("memory", m)).transpose()?,
-        shm_size: options.shm_size.as_deref().map(|s| parse_size("shm_size", s)).transpose()?,
+        memory: options
+            .memory
+            .as_deref()
+            .map(|m| parse_size("memory", m))
+            .transpose()?,
+        shm_size: options
+            .shm_size
+            .as_deref()
+            .map(|s| parse_size("shm_size", s))
+            .transpose()?,
         network_mode: options.network_mode.clone(),
         security_opt: Some(vec!["no-new-privileges".to_owned()]),
         privileged: Some(false),
@@ -100,7 +126,12 @@ fn config(spec: &CommandSpec, options: &DockerOptions, work_dir: &Path) -> Resul
         image: Some(options.image.clone()),
         cmd: Some(cmd),
         // Like Kestra, no entry point by default: the interpreter is what runs.
-        entrypoint: Some(options.entry_point.clone().unwrap_or_else(|| vec![String::new()])),
+        entrypoint: Some(
+            options
+                .entry_point
+                .clone()
+                .unwrap_or_else(|| vec![String::new()]),
+        ),
         env: Some(env),
         working_dir: Some(paths.working_dir),
         user: options.user.clone(),
@@ -124,7 +155,11 @@ pub(super) async fn drive(
 ) -> Result<CommandOutcome, RunnerError> {
     // Attached before the start so no line is missed: a followed `logs` stream can end before
     // the last lines of a fast-exiting container (seen on Docker 20.10), attach does not.
-    let options = AttachContainerOptionsBuilder::new().stream(true).stdout(true).stderr(true).build();
+    let options = AttachContainerOptionsBuilder::new()
+        .stream(true)
+        .stdout(true)
+        .stderr(true)
+        .build();
     let attached = docker
         .attach_container(id, Some(options))
         .await
@@ -153,10 +188,22 @@ pub(super) async fn drive(
     if tokio::time::timeout(DRAIN_GRACE, follower).await.is_err() {
         abort.abort();
     }
-    let Collected { vars, metrics, stderr_seen } = collector.await.unwrap_or_default();
+    let Collected {
+        vars,
+        metrics,
+        stderr_seen,
+    } = collector.await.unwrap_or_default();
     copy_back(docker, id, work_dir).await?;
     let output_files = output_files::collect(work_dir, &spec.output_files).await?;
-    Ok(CommandOutcome { exit_code, vars, metrics, output_files, timed_out, cancelled, stderr_seen })
+    Ok(CommandOutcome {
+        exit_code,
+        vars,
+        metrics,
+        output_files,
+        timed_out,
+        cancelled,
+        stderr_seen,
+    })
 }
 
 /// The exit code from `wait_container`; bollard reports a non-zero exit as an error value.
@@ -172,10 +219,15 @@ async fn wait_exit(docker: &Docker, id: &str) -> Result<i32, RunnerError> {
 
 /// Stops a running container (SIGTERM, SIGKILL after a grace) and returns its exit code.
 async fn stop(docker: &Docker, id: &str) -> Result<i32, RunnerError> {
-    let options = StopContainerOptionsBuilder::new().t(STOP_GRACE_SECONDS).build();
+    let options = StopContainerOptionsBuilder::new()
+        .t(STOP_GRACE_SECONDS)
+        .build();
     match docker.stop_container(id, Some(options)).await {
         // 304: it had already stopped on its own.
-        Ok(()) | Err(DockerError::DockerResponseServerError { status_code: 304, .. }) => {}
+        Ok(())
+        | Err(DockerError::DockerResponseServerError {
+            status_code: 304, ..
+        }) => {}
         Err(error) => return Err(docker_error("stop container", id)(error)),
     }
     exit_code_of(docker, id).await
@@ -186,13 +238,18 @@ async fn exit_code_of(docker: &Docker, id: &str) -> Result<i32, RunnerError> {
         .inspect_container(id, None::<InspectContainerOptions>)
         .await
         .map_err(docker_error("inspect container", id))?;
-    let code = inspected.state.and_then(|state| state.exit_code).unwrap_or(-1);
+    let code = inspected
+        .state
+        .and_then(|state| state.exit_code)
+        .unwrap_or(-1);
     Ok(code as i32)
 }
 
 /// Splits the attached output into stdout and stderr lines until the stream ends.
 async fn follow_output(
-    mut output: std::pin::Pin<Box<dyn futures::Stream<Item = Result<LogOutput, DockerError>> + Send>>,
+    mut output: std::pin::Pin<
+        Box<dyn futures::Stream<Item = Result<LogOutput, DockerError>> + Send>,
+    >,
     sender: mpsc::Sender<(Stream, String)>,
 ) {
     let mut stdout = StreamLines::new(Stream::Stdout);
@@ -213,13 +270,19 @@ async fn follow_output(
 /// Downloads the container's working directory into the host one (outputs written there by
 /// the commands), streaming the archive to disk rather than memory.
 async fn copy_back(docker: &Docker, id: &str, work_dir: &Path) -> Result<(), RunnerError> {
-    let options = DownloadFromContainerOptionsBuilder::new().path(&container_work_dir(work_dir)).build();
+    let options = DownloadFromContainerOptionsBuilder::new()
+        .path(&container_work_dir(work_dir))
+        .build();
     let mut chunks = docker.download_from_container(id, Some(options));
     let archive_path = work_dir.join(DOWNLOAD_NAME);
-    let mut file = tokio::fs::File::create(&archive_path).await.map_err(RunnerError::io(&archive_path))?;
+    let mut file = tokio::fs::File::create(&archive_path)
+        .await
+        .map_err(RunnerError::io(&archive_path))?;
     while let Some(chunk) = chunks.next().await {
         let chunk = chunk.map_err(docker_error("download working directory from", id))?;
-        file.write_all(&chunk).await.map_err(RunnerError::io(&archive_path))?;
+        file.write_all(&chunk)
+            .await
+            .map_err(RunnerError::io(&archive_path))?;
     }
     file.flush().await.map_err(RunnerError::io(&archive_path))?;
     drop(file);
@@ -233,9 +296,15 @@ async fn copy_back(docker: &Docker, id: &str, work_dir: &Path) -> Result<(), Run
 
 /// Removes the container (and its anonymous volumes), whatever its state.
 pub(super) async fn remove(docker: &Docker, id: &str) -> Result<(), RunnerError> {
-    let options = RemoveContainerOptionsBuilder::new().force(true).v(true).build();
+    let options = RemoveContainerOptionsBuilder::new()
+        .force(true)
+        .v(true)
+        .build();
     match docker.remove_container(id, Some(options)).await {
-        Ok(()) | Err(DockerError::DockerResponseServerError { status_code: 404, .. }) => Ok(()),
+        Ok(())
+        | Err(DockerError::DockerResponseServerError {
+            status_code: 404, ..
+        }) => Ok(()),
         Err(error) => Err(docker_error("remove container", id)(error)),
     }
 }

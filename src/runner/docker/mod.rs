@@ -61,7 +61,9 @@ pub async fn run_with(
     image::ensure(docker, &options.image, options.pull_policy).await?;
     let id = container::create(docker, spec, options, work_dir).await?;
     let result = container::drive(docker, &id, spec, work_dir, logs, cancel).await;
-    let stopped = result.as_ref().map_or(true, |outcome| outcome.timed_out || outcome.cancelled);
+    let stopped = result
+        .as_ref()
+        .map_or(true, |outcome| outcome.timed_out || outcome.cancelled);
     if options.delete || stopped {
         let removed = container::remove(docker, &id).await;
         // A failed run reports its own error; a removal failure only surfaces on success.
