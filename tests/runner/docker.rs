@@ -329,3 +329,34 @@ async fn docker_two_hundred_thousand_lines_are_all_received() {
     assert_eq!(ran.logs.len(), 200_000);
     assert_eq!(ran.logs.last().map(|l| l.message.as_str()), Some("200000"));
 }
+
+#[tokio::test]
+async fn an_unreachable_engine_is_named_in_the_error() {
+    let temp = tempfile::tempdir().expect("temp dir");
+    let host = format!("unix://{}/no-docker.sock", temp.path().display());
+    let error = docker::connect_to(&host)
+        .await
+        .expect_err("no engine there");
+    assert!(matches!(error, RunnerError::DockerUnreachable { .. }));
+    assert!(error.to_string().contains(&host), "{error}");
+}
+
+#[tokio::test]
+async fn docker_run_dropped_half_way_removes_its_container() {
+    let Some(engine) = engine().await else { return };
+    let (spec, execution) = in_busybox(&["sleep 100"]);
+    let running =
+        tokio::spawn(async move { run(&spec, CancellationToken::new()).await.result.is_ok() });
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while containers_of(&engine, &execution).await.is_empty() {
+        assert!(Instant::now() < deadline, "container never appeared");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    running.abort();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !containers_of(&engine, &execution).await.is_empty() {
+        assert!(Instant::now() < deadline, "abandoned container still there");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

@@ -44,7 +44,7 @@ fn docker_error(operation: &'static str, target: &str) -> impl FnOnce(DockerErro
     }
 }
 
-/// Creates the container and uploads the working directory into it; returns its id.
+/// Creates the container; returns its id.
 pub(super) async fn create(
     docker: &Docker,
     spec: &CommandSpec,
@@ -59,24 +59,21 @@ pub(super) async fn create(
         )
         .await
         .map_err(docker_error("create container", &options.image))?;
-    let id = created.id;
-    let upload = async {
-        let container_dir = container_work_dir(work_dir);
-        let source = work_dir.to_path_buf();
-        let tar = tokio::task::spawn_blocking(move || archive::pack(&source, &container_dir))
-            .await
-            .map_err(|error| RunnerError::io(work_dir)(std::io::Error::other(error)))??;
-        let options = UploadToContainerOptionsBuilder::new().path("/").build();
-        docker
-            .upload_to_container(&id, Some(options), bollard::body_full(tar.into()))
-            .await
-            .map_err(docker_error("upload working directory to", &id))
-    };
-    if let Err(error) = upload.await {
-        let _ = remove(docker, &id).await;
-        return Err(error);
-    }
-    Ok(id)
+    Ok(created.id)
+}
+
+/// Copies the host working directory into the created container.
+pub(super) async fn upload(docker: &Docker, id: &str, work_dir: &Path) -> Result<(), RunnerError> {
+    let container_dir = container_work_dir(work_dir);
+    let source = work_dir.to_path_buf();
+    let tar = tokio::task::spawn_blocking(move || archive::pack(&source, &container_dir))
+        .await
+        .map_err(|error| RunnerError::io(work_dir)(std::io::Error::other(error)))??;
+    let options = UploadToContainerOptionsBuilder::new().path("/").build();
+    docker
+        .upload_to_container(id, Some(options), bollard::body_full(tar.into()))
+        .await
+        .map_err(docker_error("upload working directory to", id))
 }
 
 /// The container's configuration: the interpreter and script as command, no privileges, no
