@@ -84,7 +84,7 @@ fn join(value: Value, separator: Option<String>) -> Result<String, Error> {
     }
     Ok(value
         .try_iter()?
-        .map(|v| v.to_string())
+        .map(|v| super::text::display(&v))
         .collect::<Vec<_>>()
         .join(&sep))
 }

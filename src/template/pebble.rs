@@ -59,6 +59,7 @@ fn needs_rewrite(code: &str) -> bool {
         || code.contains("contains")
         || code.contains("default")
         || code.contains(" is ")
+        || code.contains("loop.")
 }
 
 /// Rewrites a node sequence: groups first, then per comma-separated segment.
@@ -73,6 +74,7 @@ fn rewrite_seq(nodes: Vec<Node>, ternary: bool, statement: bool) -> Vec<Node> {
             other => other,
         })
         .collect();
+    let nodes = pebble_loop_index(nodes);
     let mut out = Vec::new();
     let mut segment = Vec::new();
     for node in nodes {
@@ -85,6 +87,21 @@ fn rewrite_seq(nodes: Vec<Node>, ternary: bool, statement: bool) -> Vec<Node> {
     }
     out.extend(rewrite_segment(segment, ternary, statement));
     out
+}
+
+/// Pebble's `loop.index` counts from 0 (Jinja's `loop.index0`); `loop.revindex` likewise.
+fn pebble_loop_index(mut nodes: Vec<Node>) -> Vec<Node> {
+    for i in 2..nodes.len() {
+        let renamed = match &nodes[i] {
+            Node::Ident(name) if name == "index" => "index0",
+            Node::Ident(name) if name == "revindex" => "revindex0",
+            _ => continue,
+        };
+        if nodes[i - 1].is_punct(".") && nodes[i - 2].is_ident("loop") {
+            nodes[i] = Node::Ident(renamed.into());
+        }
+    }
+    nodes
 }
 
 fn rewrite_segment(nodes: Vec<Node>, ternary: bool, statement: bool) -> Vec<Node> {

@@ -146,6 +146,7 @@ fn environment(limits: &Limits) -> Environment<'static> {
     env.set_fuel(Some(limits.fuel));
     env.set_recursion_limit(100);
     env.set_keep_trailing_newline(true);
+    env.set_formatter(kestra_formatter);
     // No loader is ever set: `include`/`import`/`extends` cannot reach files or the network.
     functions::register(&mut env);
     dates::register(&mut env);
@@ -159,6 +160,24 @@ fn environment(limits: &Limits) -> Environment<'static> {
 fn render_root(handle: &Arc<RenderHandle>) -> Value {
     let handle_value = Value::from_dyn_object(Arc::clone(handle));
     minijinja::context! { ..Value::from_iter([(HANDLE_KEY, handle_value)]), ..handle.vars.clone() }
+}
+
+/// Prints like Pebble: `true`/`false` in lower case, null as an empty string.
+fn kestra_formatter(
+    out: &mut minijinja::Output,
+    state: &minijinja::State,
+    value: &Value,
+) -> Result<(), minijinja::Error> {
+    if value.is_undefined() {
+        return Err(minijinja::Error::from(ErrorKind::UndefinedError));
+    }
+    if value.is_none() {
+        return Ok(());
+    }
+    if let Some(text) = text::pebble_scalar(value) {
+        return out.write_str(&text).map_err(minijinja::Error::from);
+    }
+    minijinja::escape_formatter(out, state, value)
 }
 
 /// A writer that refuses to grow past `limit` bytes.
