@@ -545,6 +545,16 @@ fn secrets_are_decoded_recorded_and_masked() {
 }
 
 #[test]
+fn errors_never_show_secret_values() {
+    let err = Renderer::new()
+        .render_str("{{ secret('API_KEY') | number }}", &ctx())
+        .expect_err("not a number");
+    let message = err.to_string();
+    assert!(!message.contains("s3cr3t-value"), "{message}");
+    assert!(message.contains("******"), "{message}");
+}
+
+#[test]
 fn mask_hides_longer_secrets_first() {
     let secrets = BTreeSet::from(["abc".to_string(), "abcdef".to_string(), String::new()]);
     assert_eq!(mask("x abcdef y abc", &secrets), "x ****** y ******");

@@ -137,7 +137,7 @@ fn rewrite_segment(nodes: Vec<Node>, ternary: bool, statement: bool) -> Vec<Node
         let prefix_end = if statement {
             statement_prefix(&nodes[..q])
         } else {
-            0
+            keyword_argument_prefix(&nodes[..q])
         };
         let mut out = nodes[..prefix_end].to_vec();
         let cond = rewrite_operators(nodes[prefix_end..q].to_vec());
@@ -154,6 +154,17 @@ fn rewrite_segment(nodes: Vec<Node>, ternary: bool, statement: bool) -> Vec<Node
         return out;
     }
     rewrite_operators(nodes)
+}
+
+/// In `name=cond ? a : b` (a keyword argument), where the expression starts.
+fn keyword_argument_prefix(nodes: &[Node]) -> usize {
+    let solid: Vec<usize> = (0..nodes.len()).filter(|&i| !nodes[i].is_space()).collect();
+    match solid.as_slice() {
+        [name, eq, ..] if matches!(nodes[*name], Node::Ident(_)) && nodes[*eq].is_punct("=") => {
+            eq + 1
+        }
+        _ => 0,
+    }
 }
 
 /// In a statement, where the expression starts: after `if`/`elif` or the last `=`.
@@ -404,4 +415,83 @@ fn take_operand_forward(nodes: &[Node], from: usize) -> (Vec<Node>, usize) {
         }
     }
     (operand, i)
+}
+
+#[cfg(test)]
+mod tests {
+    /// The rewrite with whitespace removed: spacing is not part of the contract.
+    fn rewrite(source: &str) -> String {
+        super::rewrite(source).split_whitespace().collect()
+    }
+
+    fn squash(s: &str) -> String {
+        s.split_whitespace().collect()
+    }
+
+    #[test]
+    fn coalescing_becomes_a_path_safe_conditional() {
+        assert_eq!(
+            rewrite("{{ a.b ?? 'x' }}"),
+            squash(
+                "{{ ('x' if __kestra_absent(__kestra_path(a, 'b')) else (__kestra_path(a, 'b'))) }}"
+            )
+        );
+        assert_eq!(
+            rewrite("{{ o['t-1'].v ??? 1 }}"),
+            squash(
+                "{{ (1 if (__kestra_path(o, ('t-1'), 'v')) is undefined else (__kestra_path(o, ('t-1'), 'v'))) }}"
+            )
+        );
+    }
+
+    #[test]
+    fn chains_fold_from_the_right() {
+        let out = rewrite("{{ a ?? b ?? 'c' }}");
+        assert_eq!(
+            out,
+            squash(
+                "{{ (('c' if __kestra_absent(__kestra_path(b)) else (__kestra_path(b))) if __kestra_absent(__kestra_path(a)) else (__kestra_path(a))) }}"
+            )
+        );
+    }
+
+    #[test]
+    fn ternary_contains_and_null() {
+        assert_eq!(
+            rewrite("{{ x ? 1 : 2 }}"),
+            squash("{{ ((1) if (x) else (2)) }}")
+        );
+        assert_eq!(
+            rewrite("{{ f(k=x ? 1 : 2) }}"),
+            squash("{{ f(k= ((1) if (x) else (2))) }}")
+        );
+        assert_eq!(rewrite("{{ l contains 3 }}"), squash("{{ ((3) in (l)) }}"));
+        assert_eq!(rewrite("{{ x == null }}"), squash("{{ x == none }}"));
+        assert_eq!(
+            rewrite("{% if x ? true : false %}"),
+            squash("{% if ((true) if (x) else (false))%}")
+        );
+    }
+
+    #[test]
+    fn text_strings_comments_and_raw_blocks_are_untouched() {
+        let source = "a ?? b {{ 'c ?? d' }} {# e ?? f #} {% raw %}{{ g ?? h }}{% endraw %}";
+        assert_eq!(super::rewrite(source), source);
+    }
+
+    #[test]
+    fn default_and_defined_operands_are_path_safe() {
+        assert_eq!(
+            rewrite("{{ a.b | default(1) }}"),
+            squash("{{ __kestra_path(a, 'b')| default(1) }}")
+        );
+        assert_eq!(
+            rewrite("{{ a.b is not defined }}"),
+            squash("{{ __kestra_path(a, 'b')is not defined }}")
+        );
+        assert_eq!(
+            rewrite("{{ a | upper | default(1) }}"),
+            squash("{{ a | upper | default(1) }}")
+        );
+    }
 }

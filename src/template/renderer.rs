@@ -254,7 +254,7 @@ impl Shared {
         let template = self
             .env
             .template_from_str(&rewritten)
-            .map_err(|e| self.error(source, &handle.vars, e))?;
+            .map_err(|e| self.error(source, &handle, e))?;
         let mut out = BoundedOutput {
             buf: Vec::new(),
             limit: self.limits.max_output_bytes,
@@ -268,7 +268,7 @@ impl Shared {
                 limit: self.limits.max_output_bytes,
             });
         }
-        result.map_err(|e| self.error(source, &handle.vars, e))?;
+        result.map_err(|e| self.error(source, &handle, e))?;
         String::from_utf8(out.buf).map_err(|_| TemplateError::Render {
             template: source.to_string(),
             line: None,
@@ -286,11 +286,9 @@ impl Shared {
         let expr = self
             .env
             .compile_expression_owned(rewritten)
-            .map_err(|e| self.error(source, &handle.vars, e))?;
+            .map_err(|e| self.error(source, &handle, e))?;
         let ctx = render_root(&handle);
-        let value = expr
-            .eval(ctx)
-            .map_err(|e| self.error(source, &handle.vars, e))?;
+        let value = expr.eval(ctx).map_err(|e| self.error(source, &handle, e))?;
         if value.is_undefined() {
             return Err(self.undefined(source, &handle.vars, None));
         }
@@ -302,7 +300,8 @@ impl Shared {
     }
 
     /// Maps a minijinja error to a `TemplateError` about `source`.
-    fn error(&self, source: &str, vars: &Value, err: minijinja::Error) -> TemplateError {
+    fn error(&self, source: &str, handle: &RenderHandle, err: minijinja::Error) -> TemplateError {
+        let vars = &handle.vars;
         let template = source.to_string();
         if let Some(inner) =
             std::error::Error::source(&err).and_then(|s| s.downcast_ref::<TemplateError>())
@@ -326,14 +325,19 @@ impl Shared {
                 line,
                 message: "templates cannot include or import other templates".into(),
             },
-            _ => TemplateError::Render {
-                template,
-                line,
-                message: match err.detail() {
+            _ => {
+                let message = match err.detail() {
                     Some(detail) => format!("{}: {detail}", err.kind()),
                     None => err.kind().to_string(),
-                },
-            },
+                };
+                // A filter may echo its input: never let a secret value reach an error message.
+                let secrets = handle.secrets.lock().map(|s| s.clone()).unwrap_or_default();
+                TemplateError::Render {
+                    template,
+                    line,
+                    message: super::mask(&message, &secrets),
+                }
+            }
         }
     }
 
