@@ -244,6 +244,15 @@ fn kestra_functions() {
             .to_string()
             .contains("absent")
     );
+    assert_eq!(
+        render("{% for i in range(1, 3) %}{{ i }}{% endfor %}"),
+        "123"
+    );
+    assert_eq!(
+        render("{{ range(0, 10, 5) | join(',') }}/{{ range(3) | join }}"),
+        "0,5,10/012"
+    );
+    assert_eq!(render("{{ max(1, 7, 3) }} {{ min(inputs.list) }}"), "7 1");
     let id = render("{{ uuid() }}");
     assert!(uuid::Uuid::parse_str(&id).is_ok(), "{id}");
     for _ in 0..20 {
@@ -564,6 +573,12 @@ fn mask_hides_longer_secrets_first() {
 fn infinite_work_is_stopped() {
     let err = render_err(
         "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}",
+    );
+    assert!(matches!(err, TemplateError::OutOfFuel { .. }), "{err:?}");
+    let err = render_err("{% for i in range(1000000000) %}{% endfor %}");
+    assert!(err.to_string().contains("range"), "{err}");
+    let err = render_err(
+        "{% set ns = namespace(n=0) %}{% for i in range(999999) %}{% set ns.n = ns.n + i %}{% endfor %}",
     );
     assert!(matches!(err, TemplateError::OutOfFuel { .. }), "{err:?}");
 }
