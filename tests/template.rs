@@ -640,3 +640,21 @@ fn rendering_many_templates_is_fast_enough() {
     }
     eprintln!("2000 renders took {:?}", started.elapsed());
 }
+
+proptest::proptest! {
+    /// Whatever a user writes, parsing and rendering return a result, never panic.
+    #[test]
+    fn arbitrary_templates_never_panic(
+        source in "[a-z{}%#()\\[\\]'\"?:.|=, -]{0,40}",
+    ) {
+        let _ = check_syntax(&source);
+        let _ = Renderer::new().render_str(&source, &ctx());
+        let _ = Renderer::new().render_typed(&source, &ctx());
+    }
+
+    /// Text without template code comes back byte for byte.
+    #[test]
+    fn text_without_code_is_unchanged(text in "[^{]{0,60}") {
+        proptest::prop_assert_eq!(Renderer::new().render_str(&text, &ctx()).ok(), Some(text));
+    }
+}
