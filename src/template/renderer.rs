@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::io;
 use std::sync::{Arc, Mutex};
 
+use minijinja::value::ValueKind;
 use minijinja::{Environment, ErrorKind, UndefinedBehavior, Value};
 
 use super::handle::{HANDLE_KEY, RenderHandle};
@@ -170,7 +171,8 @@ fn render_root(handle: &Arc<RenderHandle>) -> Value {
     minijinja::context! { ..Value::from_iter([(HANDLE_KEY, handle_value)]), ..handle.vars.clone() }
 }
 
-/// Prints like Pebble: `true`/`false` in lower case, null as an empty string.
+/// Prints like Kestra: `true`/`false` in lower case, null as an empty string, lists and maps
+/// as compact JSON.
 fn kestra_formatter(
     out: &mut minijinja::Output,
     state: &minijinja::State,
@@ -183,6 +185,10 @@ fn kestra_formatter(
         return Ok(());
     }
     if let Some(text) = text::pebble_scalar(value) {
+        return out.write_str(&text).map_err(minijinja::Error::from);
+    }
+    if matches!(value.kind(), ValueKind::Seq | ValueKind::Map) {
+        let text = serde_json::to_string(value).map_err(|e| functions::failure(e.to_string()))?;
         return out.write_str(&text).map_err(minijinja::Error::from);
     }
     minijinja::escape_formatter(out, state, value)
