@@ -421,6 +421,23 @@ fn collection_filters() {
 }
 
 #[test]
+fn jq_filter_paths() {
+    assert_eq!(render("{{ inputs.map | jq('.a') | first }}"), "1");
+    assert_eq!(render("{{ inputs.json | jq('.k[1]') | first }}"), "2");
+    assert_eq!(render("{{ inputs.json | jq('.k[]') }}"), "[1,2]");
+    assert_eq!(
+        render("{{ outputs | jq('.[\"my-task\"].value') }}"),
+        r#"["dash"]"#
+    );
+    assert_eq!(render("{{ inputs.map | jq('.missing') }}"), "[null]");
+    assert!(
+        render_err("{{ inputs.map | jq('.a | length') }}")
+            .to_string()
+            .contains("jq")
+    );
+}
+
+#[test]
 fn render_value_renders_keys_and_nested_strings() {
     let value = json!({"{{ inputs.name }}": ["{{ inputs.count }}", 5, true, null], "n": {"deep": "{{ flow.id }}"}});
     let rendered = Renderer::new()

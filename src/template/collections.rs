@@ -17,6 +17,7 @@ pub(crate) fn register(env: &mut minijinja::Environment<'static>) {
     env.add_filter("last", last);
     env.add_filter("join", join);
     env.add_filter("merge", merge);
+    env.add_filter("jq", super::jq::jq);
 }
 
 fn keys(value: Value) -> Result<Value, Error> {

@@ -13,6 +13,7 @@ mod encoding;
 mod error;
 mod functions;
 mod handle;
+mod jq;
 mod json;
 mod lexer;
 mod limits;
