@@ -1,2 +1,4 @@
 mod load;
 mod source;
+
+mod store;
