@@ -34,7 +34,7 @@ async fn open_store_picks_the_backend_from_the_url() {
 #[tokio::test]
 async fn a_sqlite_file_is_created_and_reopened_with_its_data() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join("nested.db");
+    let path = dir.path().join("data").join("nested.db");
     let url = format!("sqlite://{}", path.display());
     let first = SqliteStore::open(&url).await.expect("create");
     first
@@ -42,7 +42,10 @@ async fn a_sqlite_file_is_created_and_reopened_with_its_data() {
         .await
         .expect("deploy");
     first.close().await;
-    assert!(path.exists());
+    assert!(
+        path.exists(),
+        "the missing directory and the file are created"
+    );
     let second = SqliteStore::open(&url)
         .await
         .expect("reopen runs migrations again");
