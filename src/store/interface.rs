@@ -19,10 +19,12 @@ use serde_json::Value;
 
 use crate::store::error::StoreResult;
 use crate::store::filter::{ExecutionFilter, LogFilter, Page};
+use crate::store::model::Lease;
 use crate::store::model::{
     Execution, FlowRevision, FlowSyncStatus, KvEntry, LogEntry, NewLog, NewRevision, State,
     SyncStatus, TaskRun, WorkerInfo,
 };
+use crate::store::notify::{Channel, Subscription};
 use crate::store::transition::Transition;
 
 /// The persistence of baton, shared by every component as `Arc<dyn Store>`.
@@ -178,6 +180,30 @@ pub trait Store: Send + Sync {
     async fn worker_heartbeat(&self, id: &str, running: i64) -> StoreResult<()>;
     /// Every registered worker, by id.
     async fn workers(&self) -> StoreResult<Vec<WorkerInfo>>;
+
+    // --- wake-ups ----------------------------------------------------------------------------
+
+    /// Subscribes to wake-ups on `channel`, published when a write that makes work available
+    /// commits (on Postgres, from any process sharing the database). Wake-ups can be lost
+    /// (e.g. while Postgres restarts): keep polling as the safety net.
+    async fn subscribe(&self, channel: Channel) -> StoreResult<Subscription>;
+
+    // --- leader leases -----------------------------------------------------------------------
+
+    /// Takes or renews the lease `name` for `holder` for `ttl` if it is free, expired or
+    /// already `holder`'s; returns its term (which grows on every new tenure), or `None` if
+    /// another holder has it.
+    async fn try_acquire_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        ttl: Duration,
+    ) -> StoreResult<Option<i64>>;
+    /// Gives the lease up if `holder` has it (the term is kept, so the next one grows);
+    /// true if it did.
+    async fn release_lease(&self, name: &str, holder: &str) -> StoreResult<bool>;
+    /// Who holds the lease now (`None` if free or expired).
+    async fn lease_holder(&self, name: &str) -> StoreResult<Option<Lease>>;
 
     // --- retention ---------------------------------------------------------------------------
 
