@@ -44,13 +44,9 @@ impl Subscription {
     /// Waits for the next wake-up; several wake-ups since the last call count as one.
     /// Returns false once the store is gone (no wake-up will ever come).
     pub async fn notified(&mut self) -> bool {
-        loop {
-            match self.receiver.recv().await {
-                Ok(()) => break,
-                // Missed wake-ups coalesce into this one.
-                Err(broadcast::error::RecvError::Lagged(_)) => break,
-                Err(broadcast::error::RecvError::Closed) => return false,
-            }
+        // A lag means missed wake-ups: they coalesce into this one.
+        if let Err(broadcast::error::RecvError::Closed) = self.receiver.recv().await {
+            return false;
         }
         // Drain what queued up meanwhile, so one burst of writes wakes the caller once.
         while let Ok(()) | Err(broadcast::error::TryRecvError::Lagged(_)) = self.receiver.try_recv()

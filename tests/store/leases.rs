@@ -63,22 +63,41 @@ pub(super) async fn two_contenders_never_both_hold_a_lease(store: Arc<dyn Store>
         .expect("free lease");
     for _ in 0..5 {
         assert_eq!(
-            store.try_acquire_lease("scheduler", "b", ttl).await.expect("b"),
+            store
+                .try_acquire_lease("scheduler", "b", ttl)
+                .await
+                .expect("b"),
             None
         );
         assert_eq!(
-            store.try_acquire_lease("scheduler", "a", ttl).await.expect("renew"),
+            store
+                .try_acquire_lease("scheduler", "a", ttl)
+                .await
+                .expect("renew"),
             Some(term)
         );
         tokio::time::sleep(Duration::from_millis(30)).await;
     }
     let holder = store.lease_holder("scheduler").await.expect("holder");
     assert_eq!(holder.map(|l| (l.holder, l.term)), Some(("a".into(), term)));
-    assert!(!store.release_lease("scheduler", "b").await.expect("release"));
-    assert!(store.release_lease("scheduler", "a").await.expect("release"));
+    assert!(
+        !store
+            .release_lease("scheduler", "b")
+            .await
+            .expect("release")
+    );
+    assert!(
+        store
+            .release_lease("scheduler", "a")
+            .await
+            .expect("release")
+    );
     assert_eq!(store.lease_holder("scheduler").await.expect("holder"), None);
     assert_eq!(
-        store.try_acquire_lease("scheduler", "b", ttl).await.expect("b"),
+        store
+            .try_acquire_lease("scheduler", "b", ttl)
+            .await
+            .expect("b"),
         Some(term + 1),
         "a released lease is free at once, and the new tenure has a new term"
     );
@@ -92,7 +111,10 @@ pub(super) async fn a_lease_fails_over_after_expiry_and_its_term_grows(store: Ar
         .expect("a")
         .expect("free");
     assert_eq!(
-        store.try_acquire_lease("git-sync", "b", ttl).await.expect("b"),
+        store
+            .try_acquire_lease("git-sync", "b", ttl)
+            .await
+            .expect("b"),
         None
     );
     // `a` dies without releasing.
@@ -105,7 +127,10 @@ pub(super) async fn a_lease_fails_over_after_expiry_and_its_term_grows(store: Ar
         .expect("expired lease is free");
     assert_eq!(second, first + 1);
     assert_eq!(
-        store.try_acquire_lease("git-sync", "a", ttl).await.expect("a"),
+        store
+            .try_acquire_lease("git-sync", "a", ttl)
+            .await
+            .expect("a"),
         None,
         "the old holder cannot take it back"
     );

@@ -33,7 +33,9 @@ impl Schema {
     /// Creates a fresh, empty schema.
     pub(super) async fn create(url: &str) -> Schema {
         let name = format!("t_{}", uuid::Uuid::new_v4().simple());
-        let mut conn = PgConnection::connect(url).await.expect("connect to test db");
+        let mut conn = PgConnection::connect(url)
+            .await
+            .expect("connect to test db");
         sqlx::query(&format!("CREATE SCHEMA {name}"))
             .execute(&mut conn)
             .await

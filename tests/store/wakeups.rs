@@ -22,7 +22,10 @@ pub(super) async fn queued_worker_runs_and_completions_wake_subscribers(store: A
 
     let (execution, _) = execution_with_worker_runs(&store, "ns", 2).await;
     assert!(wakes(&mut workers, soon).await, "queued runs wake workers");
-    assert!(wakes(&mut engine, soon).await, "a new execution wakes the engine");
+    assert!(
+        wakes(&mut engine, soon).await,
+        "a new execution wakes the engine"
+    );
 
     // Inline task runs and a conflicting write wake nobody.
     let mut stale = execution.clone();
@@ -43,7 +46,10 @@ pub(super) async fn queued_worker_runs_and_completions_wake_subscribers(store: A
         .await
         .expect("inline run");
     assert!(!wakes(&mut workers, quiet).await, "nothing new for workers");
-    assert!(!wakes(&mut engine, quiet).await, "nothing new for the engine");
+    assert!(
+        !wakes(&mut engine, quiet).await,
+        "nothing new for the engine"
+    );
 
     let claimed = store
         .claim_task_runs("w", None, 1, Duration::from_secs(60))
@@ -52,11 +58,17 @@ pub(super) async fn queued_worker_runs_and_completions_wake_subscribers(store: A
     let mut done = claimed[0].clone();
     done.state = State::Success;
     assert!(store.complete_task_run("w", &done).await.expect("complete"));
-    assert!(wakes(&mut engine, soon).await, "a completion wakes the engine");
+    assert!(
+        wakes(&mut engine, soon).await,
+        "a completion wakes the engine"
+    );
 
     store
         .create_execution(&Execution::new("ns", "other", 1, now()))
         .await
         .expect("create");
-    assert!(wakes(&mut engine, soon).await, "create_execution wakes the engine");
+    assert!(
+        wakes(&mut engine, soon).await,
+        "create_execution wakes the engine"
+    );
 }
