@@ -22,6 +22,7 @@ mod retention;
 mod schema;
 mod slots;
 mod status;
+mod tailing;
 mod triggers;
 mod wakeups;
 mod workers;
@@ -98,6 +99,7 @@ store_tests!(
     leases::two_contenders_never_both_hold_a_lease,
     leases::a_lease_fails_over_after_expiry_and_its_term_grows,
     wakeups::queued_worker_runs_and_completions_wake_subscribers,
+    tailing::tailing_logs_by_id_never_skips_a_line_of_concurrent_writers,
 );
 
 /// Now, at the microsecond precision the store keeps.

@@ -7,9 +7,9 @@
 use super::schema::{Schema, eventually, postgres_url};
 use super::wakeups::wakes;
 use super::{execution_with_worker_runs, now};
-use baton::store::model::{Dispatch, Execution, TaskRun};
+use baton::store::model::{Dispatch, Execution, Level, TaskRun};
 use baton::store::postgres::PostgresStore;
-use baton::store::{Channel, Store, StoreError, Transition, open_store};
+use baton::store::{Channel, LogFilter, Store, StoreError, Transition, open_store};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -189,6 +189,28 @@ async fn open_store_opens_postgres_urls() {
     store.ping().await.expect("ping");
     let refused = open_store("postgres://baton:wrong@127.0.0.1:1/none").await;
     assert!(matches!(refused, Err(StoreError::Database(_))));
+}
+
+#[tokio::test]
+async fn nul_characters_in_log_lines_do_not_fail_the_batch() {
+    let Some(url) = postgres_url("postgres NUL in logs") else {
+        return;
+    };
+    let schema = Schema::create(&url).await;
+    let store: Arc<dyn Store> = Arc::new(schema.store(2).await);
+    let e = Execution::new("ns", "flow", 1, now());
+    store.create_execution(&e).await.expect("create");
+    let lines = [
+        super::log(&e.id, None, Level::Info, "binary \0 output"),
+        super::log(&e.id, None, Level::Info, "ok"),
+    ];
+    store.append_logs(&lines).await.expect("append with NUL");
+    let stored = store
+        .logs(&e.id, &LogFilter::default())
+        .await
+        .expect("read");
+    let messages: Vec<&str> = stored.iter().map(|l| l.message.as_str()).collect();
+    assert_eq!(messages, ["binary \u{FFFD} output", "ok"]);
 }
 
 /// Restarts the shared cluster: run alone, by hand, as root:
