@@ -16,16 +16,25 @@ use crate::store::error::{StoreError, StoreResult};
 use crate::store::filter::LogFilter;
 use crate::store::model::{Level, LogEntry, NewLog};
 
-/// Inserts log lines in one statement, whatever their number.
-pub(super) async fn insert(conn: &mut PgConnection, logs: &[NewLog]) -> StoreResult<()> {
-    if logs.is_empty() {
-        return Ok(());
-    }
+/// Takes the log locks of the executions `logs` belong to, until the transaction ends.
+/// Idempotent within a transaction; `apply` calls it first thing, so that a transaction
+/// creating an execution never waits for a log lock while holding the new row (which a
+/// concurrent log insert's foreign-key check would be waiting for).
+pub(super) async fn lock_executions(conn: &mut PgConnection, logs: &[NewLog]) -> StoreResult<()> {
     // Sorted, so two transactions lock shared executions in the same order (no deadlock).
     let executions: BTreeSet<&str> = logs.iter().map(|l| l.execution_id.as_str()).collect();
     for execution_id in executions {
         lock(&mut *conn, LockClass::Logs, execution_id, "").await?;
     }
+    Ok(())
+}
+
+/// Inserts log lines in one statement, whatever their number.
+pub(super) async fn insert(conn: &mut PgConnection, logs: &[NewLog]) -> StoreResult<()> {
+    if logs.is_empty() {
+        return Ok(());
+    }
+    lock_executions(&mut *conn, logs).await?;
     let mut columns = Columns::default();
     for log in logs {
         columns.push(log);

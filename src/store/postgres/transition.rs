@@ -12,6 +12,7 @@ use crate::store::transition::Transition;
 /// Writes the execution (version-checked), task runs, logs and slot release, or nothing.
 pub(super) async fn apply(pool: &PgPool, names: &ChannelNames, t: &Transition) -> StoreResult<()> {
     let mut tx = pool.begin().await?;
+    logs::lock_executions(&mut tx, &t.logs).await?;
     if let Some(execution) = &t.execution {
         // On `Conflict` the transaction is dropped, which rolls it back.
         executions::write(&mut tx, execution).await?;
