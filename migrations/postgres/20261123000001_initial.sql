@@ -37,9 +37,9 @@ CREATE TABLE executions (
     version       BIGINT      NOT NULL
 );
 -- The status page: a flow's executions newest first; by state; the time window; labels.
-CREATE INDEX executions_flow_created ON executions (namespace, flow_id, created DESC);
-CREATE INDEX executions_state_created ON executions (state, created);
-CREATE INDEX executions_created ON executions (created DESC);
+CREATE INDEX executions_flow_created ON executions (namespace, flow_id, created DESC, id DESC);
+CREATE INDEX executions_state_created ON executions (state, created, id);
+CREATE INDEX executions_created ON executions (created DESC, id DESC);
 CREATE INDEX executions_labels ON executions USING GIN (labels jsonb_path_ops);
 
 CREATE TABLE task_runs (
