@@ -18,6 +18,7 @@ mod logs;
 mod open;
 mod postgres;
 mod queue;
+mod races;
 mod retention;
 mod schema;
 mod slots;
@@ -100,6 +101,8 @@ store_tests!(
     leases::a_lease_fails_over_after_expiry_and_its_term_grows,
     wakeups::queued_worker_runs_and_completions_wake_subscribers,
     tailing::tailing_logs_by_id_never_skips_a_line_of_concurrent_writers,
+    races::concurrent_deploys_number_revisions_once_each,
+    races::concurrent_steps_on_one_execution_let_exactly_one_win,
 );
 
 /// Now, at the microsecond precision the store keeps.
