@@ -211,6 +211,19 @@ pub trait Store: Send + Sync {
     /// runs, logs and slots, and trigger ticks older than `before`; returns how many
     /// executions were deleted (call again until it returns less than `batch`).
     async fn purge_executions_before(&self, before: DateTime<Utc>, batch: i64) -> StoreResult<i64>;
+    /// Calls `purge_executions_before` until a batch comes back short (each batch is its own
+    /// transaction, so locks stay short); returns how many executions were deleted in all.
+    async fn purge_all_before(&self, before: DateTime<Utc>, batch: i64) -> StoreResult<i64> {
+        let batch = batch.max(1);
+        let mut total = 0;
+        loop {
+            let deleted = self.purge_executions_before(before, batch).await?;
+            total += deleted;
+            if deleted < batch {
+                return Ok(total);
+            }
+        }
+    }
 
     // --- health ------------------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ mod leases;
 mod logs;
 mod open;
 mod postgres;
+mod purge;
 mod queue;
 mod races;
 mod retention;
@@ -103,6 +104,7 @@ store_tests!(
     tailing::tailing_logs_by_id_never_skips_a_line_of_concurrent_writers,
     races::concurrent_deploys_number_revisions_once_each,
     races::concurrent_steps_on_one_execution_let_exactly_one_win,
+    purge::purge_all_loops_over_batches_until_nothing_old_is_left,
 );
 
 /// Now, at the microsecond precision the store keeps.
