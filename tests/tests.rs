@@ -2,5 +2,6 @@ mod load;
 mod source;
 
 mod files;
+mod jdbc;
 mod runner;
 mod store;

@@ -6,8 +6,8 @@ use base64::Engine as _;
 use chrono::{DateTime, FixedOffset, NaiveDateTime};
 use chrono_tz::Tz;
 use serde_json::{Map, Number, Value};
-use sqlx::postgres::{PgRow, PgTypeInfo, PgTypeKind, PgValueRef};
-use sqlx::{Column as _, Row as _, TypeInfo as _, ValueRef as _};
+use sqlx::postgres::{PgRow, PgValueRef};
+use sqlx::{Column as _, Row as _, ValueRef as _};
 
 use super::array::parse_array;
 
@@ -36,9 +36,9 @@ impl Rendering {
         if raw.is_null() {
             return Value::Null;
         }
-        let type_info = raw.type_info().into_owned();
+        let oid = raw.type_info().oid().map_or(0, |o| o.0);
         match raw.as_str() {
-            Ok(text) => self.text(&type_info, text),
+            Ok(text) => self.text(oid, text),
             // Only binary results lack a text form; rows here are always text, but be total.
             Err(_) => raw.as_bytes().map_or(Value::Null, |bytes| {
                 Value::String(base64::engine::general_purpose::STANDARD.encode(bytes))
@@ -46,15 +46,15 @@ impl Rendering {
         }
     }
 
-    /// The JSON for the text form of a value of `type_info`.
-    pub fn text(&self, type_info: &PgTypeInfo, text: &str) -> Value {
-        if let PgTypeKind::Array(element) = type_info.kind() {
+    /// The JSON for the text form of a value of the type with this OID. Types are told apart by
+    /// OID only: sqlx cannot describe a type it has not resolved (enums, extensions).
+    pub fn text(&self, oid: u32, text: &str) -> Value {
+        if let Some(element) = array_element(oid) {
             return match parse_array(text) {
                 Some(array) => array.into_json(&|item| self.text(element, item)),
                 None => Value::String(text.to_owned()),
             };
         }
-        let oid = type_info.oid().map_or(0, |o| o.0);
         match oid {
             16 => Value::Bool(text == "t"),
             20 | 21 | 23 | 26 => text
@@ -68,7 +68,6 @@ impl Rendering {
             1184 => self.timestamptz(text),
             _ => string(text),
         }
-        .or_type_name(type_info, text)
     }
 
     fn timestamptz(&self, text: &str) -> Value {
@@ -83,21 +82,34 @@ impl Rendering {
     }
 }
 
-trait OrTypeName {
-    fn or_type_name(self, type_info: &PgTypeInfo, text: &str) -> Value;
-}
-
-impl OrTypeName for Value {
-    /// Types known only by name (the server sent no OID we know) still get json/bool mapping.
-    fn or_type_name(self, type_info: &PgTypeInfo, text: &str) -> Value {
-        if type_info.oid().is_some() {
-            return self;
-        }
-        match type_info.name().to_ascii_lowercase().as_str() {
-            "json" | "jsonb" => serde_json::from_str(text).unwrap_or(self),
-            _ => self,
-        }
-    }
+/// The element type of the built-in array types whose elements get a mapping of their own.
+fn array_element(oid: u32) -> Option<u32> {
+    Some(match oid {
+        1000 => 16,
+        1001 => 17,
+        1002 => 18,
+        1003 => 19,
+        1005 => 21,
+        1007 => 23,
+        1009 => 25,
+        1014 => 1042,
+        1015 => 1043,
+        1016 => 20,
+        1021 => 700,
+        1022 => 701,
+        1028 => 26,
+        1115 => 1114,
+        1182 => 1082,
+        1183 => 1083,
+        1185 => 1184,
+        1187 => 1186,
+        1231 => 1700,
+        1270 => 1266,
+        2951 => 2950,
+        199 => 114,
+        3807 => 3802,
+        _ => return None,
+    })
 }
 
 fn string(text: &str) -> Value {
