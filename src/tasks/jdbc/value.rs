@@ -142,10 +142,11 @@ pub fn numeric(text: &str) -> Value {
     let plain = text
         .chars()
         .all(|c| c.is_ascii_digit() || c == '.' || c == '-');
-    if plain && significant <= 15 {
-        if let Some(number) = text.parse::<f64>().ok().and_then(Number::from_f64) {
-            return Value::Number(number);
-        }
+    if plain
+        && significant <= 15
+        && let Some(number) = text.parse::<f64>().ok().and_then(Number::from_f64)
+    {
+        return Value::Number(number);
     }
     string(text)
 }
