@@ -35,7 +35,10 @@ pub struct Pg {
 
 /// The harness for `test`, or `None` (after printing why) when no server is configured.
 pub async fn pg(test: &str) -> Option<Pg> {
-    let Ok(admin_url) = std::env::var("BATON_TEST_POSTGRES_URL") else {
+    let Some(admin_url) = std::env::var("BATON_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|url| !url.is_empty())
+    else {
         println!("skipped: BATON_TEST_POSTGRES_URL is not set");
         return None;
     };
