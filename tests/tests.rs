@@ -1,7 +1,8 @@
 mod load;
 mod source;
 
-mod store;
 mod files;
+mod jdbc;
 mod runner;
 mod template;
+mod store;
