@@ -87,7 +87,6 @@ pub fn check_file(
     let nodes = task_nodes(&value);
     findings.extend(schema_check::check_tasks(&nodes));
     findings.extend(schema_check::check_triggers(&value));
-    let shape_ok = findings.is_empty();
     findings.extend(checks::check_flow(&value, &nodes, &context.variables));
     findings.extend(namespace_matches_folder(namespace.as_deref(), folder_namespace));
     let refs = references::collect(&value, &nodes, &doc.positions);
@@ -96,7 +95,8 @@ pub fn check_file(
     }
     drop(nodes);
 
-    let flow = if shape_ok {
+    // The typed parse would only restate an error already reported, less precisely.
+    let flow = if !findings.iter().any(|f| f.severity == Severity::Error) {
         match Flow::from_value(value) {
             Ok(flow) => Some(flow),
             Err(e) => {

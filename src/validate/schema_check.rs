@@ -37,6 +37,7 @@ fn build() -> Schemas {
     defs.insert("Task".into(), json!({"type": "object"}));
     defs.insert("Trigger".into(), json!({"type": "object"}));
     if let Some(obj) = schema.as_object_mut() {
+        super::schema_patch::patch(obj, &mut defs);
         obj.insert("$defs".into(), Value::Object(defs.clone()));
         obj.remove("$id");
     }

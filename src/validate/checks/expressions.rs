@@ -1,6 +1,11 @@
 //! Template expressions: every string property parses, and reads only what exists: declared
 //! inputs, declared variables (flow or namespace), and outputs of tasks that have run.
 //!
+//! Kestra accepts a flow whose expressions read undeclared inputs or variables, or do not parse,
+//! and fails the execution when it renders them; so those are warnings here (the parser may
+//! also be stricter than Pebble on exotic syntax). Reading the outputs of a task that does not
+//! exist is an error.
+//!
 //! Ordering is judged conservatively: reading the outputs of a task that certainly runs later
 //! (itself, or a later task of the same sequential list) is an error; anything that may or may
 //! not have run (a parallel sibling, another branch, a child) is a warning.
@@ -31,6 +36,15 @@ const SEQUENTIAL: &[&str] = &[
 const SKIPPED_FLOW_KEYS: &[&str] = &[
     "id", "namespace", "description", "listeners", "pluginDefaults", "taskDefaults", "revision",
 ];
+
+/// Who renders a string: a task (by node index), the flow, or a trigger (whose `inputs` are
+/// rendered with the triggering execution's variables, so only their syntax is checked).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Reader {
+    Task(usize),
+    Flow,
+    Trigger,
+}
 
 /// What the expressions of one flow may read.
 struct Scope<'a> {
@@ -72,7 +86,8 @@ pub fn check_expressions(
     if let Value::Object(map) = flow {
         for (key, value) in map {
             if !SKIPPED_FLOW_KEYS.contains(&key.as_str()) && !FLOW_BRANCHES.contains(&key.as_str()) {
-                walk(value, &child_pointer("", key), None, &scope, &mut out);
+                let reader = if key == "triggers" { Reader::Trigger } else { Reader::Flow };
+                walk(value, &child_pointer("", key), reader, &scope, &mut out);
             }
         }
     }
@@ -83,14 +98,14 @@ pub fn check_expressions(
                 // A Subflow's `outputs` read the subflow's tasks, not this flow's.
                 || (key == "outputs" && node.type_name() == Some("io.kestra.plugin.core.flow.Subflow"));
             if !skipped {
-                walk(value, &child_pointer(&node.pointer, key), Some(i), &scope, &mut out);
+                walk(value, &child_pointer(&node.pointer, key), Reader::Task(i), &scope, &mut out);
             }
         }
     }
     out
 }
 
-fn walk(value: &Value, pointer: &str, reader: Option<usize>, scope: &Scope<'_>, out: &mut Vec<Finding>) {
+fn walk(value: &Value, pointer: &str, reader: Reader, scope: &Scope<'_>, out: &mut Vec<Finding>) {
     match value {
         Value::String(s) if is_template(s) => check_string(s, pointer, reader, scope, out),
         Value::Array(items) => {
@@ -107,25 +122,28 @@ fn walk(value: &Value, pointer: &str, reader: Option<usize>, scope: &Scope<'_>, 
     }
 }
 
-fn check_string(text: &str, pointer: &str, reader: Option<usize>, scope: &Scope<'_>, out: &mut Vec<Finding>) {
+fn check_string(text: &str, pointer: &str, reader: Reader, scope: &Scope<'_>, out: &mut Vec<Finding>) {
     let paths = match check_syntax(text) {
         Ok(paths) => paths,
         Err(e) => {
-            out.push(Finding::error("template-syntax", pointer, format!("invalid expression: {e}")));
+            out.push(Finding::warning("template-syntax", pointer, format!("invalid expression: {e}")));
             return;
         }
     };
+    if reader == Reader::Trigger {
+        return;
+    }
     for path in paths {
         let mut parts = path.split('.');
         let (Some(root), Some(name)) = (parts.next(), parts.next()) else { continue };
         match root {
-            "inputs" if !scope.inputs.contains(name) => out.push(Finding::error(
+            "inputs" if !scope.inputs.contains(name) => out.push(Finding::warning(
                 "unknown-input",
                 pointer,
                 format!("`inputs.{name}` is not a declared input of this flow"),
             )),
             "vars" if !scope.variables.contains(name) && !scope.namespace_variables.contains(name) => {
-                out.push(Finding::error(
+                out.push(Finding::warning(
                     "unknown-variable",
                     pointer,
                     format!("`vars.{name}` is not a declared variable of this flow or its namespace"),
@@ -141,7 +159,7 @@ fn check_string(text: &str, pointer: &str, reader: Option<usize>, scope: &Scope<
     }
 }
 
-fn check_output(name: &str, pointer: &str, reader: Option<usize>, scope: &Scope<'_>) -> Option<Finding> {
+fn check_output(name: &str, pointer: &str, reader: Reader, scope: &Scope<'_>) -> Option<Finding> {
     let Some(&target) = scope.tasks.get(name) else {
         return Some(Finding::error(
             "unknown-output",
@@ -149,7 +167,7 @@ fn check_output(name: &str, pointer: &str, reader: Option<usize>, scope: &Scope<
             format!("`outputs.{name}`: no task with id `{name}` in this flow"),
         ));
     };
-    let reader = reader?;
+    let Reader::Task(reader) = reader else { return None };
     let (severity, why) = order(reader, target, scope.nodes)?;
     let r = scope.nodes[reader].id.unwrap_or("?");
     let message = format!("`outputs.{name}` read by task `{r}`: {why}");
@@ -173,6 +191,10 @@ fn order(reader: usize, target: usize, nodes: &[TaskNode<'_>]) -> Option<(Severi
         return None;
     }
     if t.path.starts_with(&r.path) {
+        // WaitFor evaluates its condition after its children ran.
+        if r.type_name() == Some("io.kestra.plugin.core.flow.WaitFor") {
+            return None;
+        }
         return Some((Severity::Warning, "a child task may not have run yet".into()));
     }
     let k = r.path.iter().zip(&t.path).take_while(|(a, b)| a == b).count();

@@ -7,6 +7,9 @@ use crate::validate::tree::child_pointer;
 
 const RESERVED: &str = "system.";
 
+/// System labels a flow may set itself (Kestra lets users mark a flow read-only).
+const USER_SETTABLE: &[&str] = &["system.readOnly"];
+
 /// Flags every label whose key starts with `system.`.
 pub fn check_labels(flow: &Value) -> Vec<Finding> {
     let offending: Vec<(String, String, String)> = match flow.get("labels") {
@@ -27,7 +30,7 @@ pub fn check_labels(flow: &Value) -> Vec<Finding> {
     };
     offending
         .into_iter()
-        .filter(|(_, k, _)| k.starts_with(RESERVED))
+        .filter(|(_, k, _)| k.starts_with(RESERVED) && !USER_SETTABLE.contains(&k.as_str()))
         .map(|(pointer, k, v)| {
             Finding::error(
                 "reserved-label",
