@@ -189,20 +189,11 @@ fn untyped(map: &Map<String, Value>, pointer: &str, kind: Kind) -> Vec<Finding> 
 }
 
 fn unknown_type(pointer: &str, written: &str, names: impl Iterator<Item = &'static str>) -> Finding {
-    let suggestions = catalogue::suggest(written, names);
-    let hint = match suggestions.as_slice() {
-        [] => String::new(),
-        some => format!("; did you mean {}?", quoted(some)),
-    };
+    // The best match only: the runners-up are rarely what was meant.
+    let hint = catalogue::suggest(written, names)
+        .first()
+        .map_or_else(String::new, |best| format!("; did you mean `{best}`?"));
     Finding::error("unknown-type", pointer, format!("Invalid type: {written}{hint}"))
-}
-
-fn quoted(names: &[&str]) -> String {
-    names
-        .iter()
-        .map(|n| format!("`{n}`"))
-        .collect::<Vec<_>>()
-        .join(" or ")
 }
 
 /// One finding per schema error, with a message that names the property and the type.
