@@ -1,3 +1,2 @@
-
 mod load;
 mod validate;

@@ -124,8 +124,7 @@ mod tests {
             value: Pos::new(l, 1),
             key: None,
         };
-        let positions =
-            Positions::from_entries(vec![("".into(), at(1)), ("/tasks".into(), at(4))]);
+        let positions = Positions::from_entries(vec![("".into(), at(1)), ("/tasks".into(), at(4))]);
         assert_eq!(positions.locate("/tasks/0/id"), Pos::new(4, 1));
         assert_eq!(positions.locate("/other"), Pos::new(1, 1));
         assert_eq!(positions.locate_key("/tasks"), Pos::new(4, 1));

@@ -77,7 +77,10 @@ pub fn load_repo(tree: &dyn Tree, limits: &Limits) -> RepoFiles {
         Err(error) => {
             let path = ".".to_owned();
             let errors = vec![PathError { path, error }];
-            return RepoFiles { errors, ..RepoFiles::default() };
+            return RepoFiles {
+                errors,
+                ..RepoFiles::default()
+            };
         }
     };
     let mut flow_paths = Vec::new();
@@ -91,7 +94,11 @@ pub fn load_repo(tree: &dyn Tree, limits: &Limits) -> RepoFiles {
                 namespace_paths.push((namespace.to_owned(), path));
             } else if let Some(name) = rest.strip_prefix("files/") {
                 let (namespace, name) = (namespace.to_owned(), name.to_owned());
-                assets.push(NamespaceAsset { namespace, path, name });
+                assets.push(NamespaceAsset {
+                    namespace,
+                    path,
+                    name,
+                });
             }
         }
     }
@@ -102,10 +109,19 @@ pub fn load_repo(tree: &dyn Tree, limits: &Limits) -> RepoFiles {
         .into_iter()
         .map(|(namespace, path)| {
             let doc = tree.read(&path).and_then(|b| parse_document(&b, limits));
-            NamespaceFile { namespace, path, doc }
+            NamespaceFile {
+                namespace,
+                path,
+                doc,
+            }
         })
         .collect();
-    RepoFiles { flows, namespaces, assets, errors: Vec::new() }
+    RepoFiles {
+        flows,
+        namespaces,
+        assets,
+        errors: Vec::new(),
+    }
 }
 
 /// `flows/company/team/etl.yaml` -> `company.team`; `None` outside `flows/` or directly in it.
@@ -140,10 +156,15 @@ fn load_path(
     if !meta.is_dir() {
         let parent = given.parent().filter(|p| !p.as_os_str().is_empty());
         let tree = DirTree::new(parent.unwrap_or(Path::new(".")))?.with_max_bytes(limits.max_bytes);
-        let name = given.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        let name = given
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
         let real = tree.root().join(name);
         if seen.insert(real.clone()) {
-            files.flows.push(load_loose_flow(&tree, name, shown, &real, limits));
+            files
+                .flows
+                .push(load_loose_flow(&tree, name, shown, &real, limits));
         }
         return Ok(());
     }
@@ -155,7 +176,10 @@ fn load_path(
         return Ok(());
     }
     let yaml: Vec<String> = tree.list()?.into_iter().filter(|p| is_yaml(p)).collect();
-    let yaml: Vec<String> = yaml.into_iter().filter(|p| seen.insert(tree.root().join(p))).collect();
+    let yaml: Vec<String> = yaml
+        .into_iter()
+        .filter(|p| seen.insert(tree.root().join(p)))
+        .collect();
     let flows = map_in_parallel(&yaml, |path| {
         let real = tree.root().join(path);
         load_loose_flow(&tree, path, shown_path(given, path), &real, limits)
@@ -165,30 +189,66 @@ fn load_path(
 }
 
 /// Adds a repo loaded from `root` to `files`, with paths shown relative to where the user is.
-fn absorb(files: &mut RepoFiles, repo: RepoFiles, root: &Path, mut fresh: impl FnMut(&str) -> bool) {
+fn absorb(
+    files: &mut RepoFiles,
+    repo: RepoFiles,
+    root: &Path,
+    mut fresh: impl FnMut(&str) -> bool,
+) {
     let flows = repo.flows.into_iter().filter(|f| fresh(&f.path));
-    files.flows.extend(flows.map(|f| FlowFile { path: shown_path(root, &f.path), ..f }));
+    files.flows.extend(flows.map(|f| FlowFile {
+        path: shown_path(root, &f.path),
+        ..f
+    }));
     let namespaces = repo.namespaces.into_iter().filter(|n| fresh(&n.path));
-    files.namespaces.extend(namespaces.map(|n| NamespaceFile { path: shown_path(root, &n.path), ..n }));
-    let assets = repo.assets.into_iter().map(|a| NamespaceAsset { path: shown_path(root, &a.path), ..a });
+    files.namespaces.extend(namespaces.map(|n| NamespaceFile {
+        path: shown_path(root, &n.path),
+        ..n
+    }));
+    let assets = repo.assets.into_iter().map(|a| NamespaceAsset {
+        path: shown_path(root, &a.path),
+        ..a
+    });
     files.assets.extend(assets);
-    let errors = repo.errors.into_iter().map(|e| PathError { path: shown_path(root, &e.path), ..e });
+    let errors = repo.errors.into_iter().map(|e| PathError {
+        path: shown_path(root, &e.path),
+        ..e
+    });
     files.errors.extend(errors);
 }
 
 /// Loads a flow found outside a repo walk; its namespace comes from a `flows/` ancestor.
-fn load_loose_flow(tree: &DirTree, path: &str, shown: String, real: &Path, limits: &Limits) -> FlowFile {
+fn load_loose_flow(
+    tree: &DirTree,
+    path: &str,
+    shown: String,
+    real: &Path,
+    limits: &Limits,
+) -> FlowFile {
     let flow = load_flow(tree, path, folder_namespace(real), limits);
-    FlowFile { path: shown, ..flow }
+    FlowFile {
+        path: shown,
+        ..flow
+    }
 }
 
-fn load_flow(tree: &dyn Tree, path: &str, folder_namespace: Option<String>, limits: &Limits) -> FlowFile {
+fn load_flow(
+    tree: &dyn Tree,
+    path: &str,
+    folder_namespace: Option<String>,
+    limits: &Limits,
+) -> FlowFile {
     let (text, doc) = match tree.read(path) {
         Ok(bytes) => decode_and_parse(bytes, limits),
         Err(error) => (String::new(), Err(error)),
     };
     let path = path.to_owned();
-    FlowFile { path, folder_namespace, text, doc }
+    FlowFile {
+        path,
+        folder_namespace,
+        text,
+        doc,
+    }
 }
 
 /// Keeps the text (moved, not copied) next to its parse result.
@@ -233,7 +293,11 @@ fn is_yaml(path: &str) -> bool {
 
 /// `root` joined with a repo-relative path, without a leading `./`.
 fn shown_path(root: &Path, rel: &str) -> String {
-    let joined = if rel.is_empty() { root.to_path_buf() } else { root.join(rel) };
+    let joined = if rel.is_empty() {
+        root.to_path_buf()
+    } else {
+        root.join(rel)
+    };
     let shown = joined.to_string_lossy().into_owned();
     match shown.strip_prefix("./") {
         Some(rest) if !rest.is_empty() => rest.to_owned(),
@@ -280,6 +344,9 @@ mod tests {
     #[test]
     fn shown_path_drops_leading_dot() {
         assert_eq!(shown_path(Path::new("."), "flows/a.yaml"), "flows/a.yaml");
-        assert_eq!(shown_path(Path::new("repo"), "flows/a.yaml"), "repo/flows/a.yaml");
+        assert_eq!(
+            shown_path(Path::new("repo"), "flows/a.yaml"),
+            "repo/flows/a.yaml"
+        );
     }
 }

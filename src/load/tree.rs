@@ -69,7 +69,13 @@ impl DirTree {
         }
     }
 
-    fn list_dir(&self, dir: &Path, rel: &str, out: &mut Vec<String>, todo: &mut Vec<(PathBuf, String)>) -> Result<(), LoadError> {
+    fn list_dir(
+        &self,
+        dir: &Path,
+        rel: &str,
+        out: &mut Vec<String>,
+        todo: &mut Vec<(PathBuf, String)>,
+    ) -> Result<(), LoadError> {
         let shown = if rel.is_empty() { "." } else { rel };
         let entries = fs::read_dir(dir).map_err(|e| LoadError::io(shown, &e))?;
         for entry in entries {
@@ -78,7 +84,11 @@ impl DirTree {
             let Ok(name) = entry.file_name().into_string() else {
                 continue;
             };
-            let child = if rel.is_empty() { name.clone() } else { format!("{rel}/{name}") };
+            let child = if rel.is_empty() {
+                name.clone()
+            } else {
+                format!("{rel}/{name}")
+            };
             let kind = entry.file_type().map_err(|e| LoadError::io(&child, &e))?;
             if kind.is_dir() {
                 let skipped = name == ".git" || (rel.is_empty() && name == "target");
