@@ -18,7 +18,7 @@ if [ ! -d "$REPO/flows" ]; then
 fi
 FILES=$(find "$REPO/flows" -name '*.yaml' | wc -l)
 BYTES=$(du -sb "$REPO/flows" | cut -f1)
-ONE=$(find "$REPO/flows" -name '*.yaml' | sort | head -1)
+ONE=$(find "$REPO/flows" -name '*.yaml' -print -quit)
 
 (cd "$ROOT" && cargo build --release --quiet)
 BATON="$TARGET/release/baton"

@@ -21,6 +21,8 @@ use crate::spec::catalogue::{self, TASK_TYPES, TRIGGER_TYPES};
 struct Schemas {
     flow: Option<Validator>,
     defs: Map<String, Value>,
+    /// `defs` without the per-type definitions: what each validator embeds.
+    shared_defs: Map<String, Value>,
     by_type: HashMap<&'static str, OnceLock<Option<Validator>>>,
 }
 
@@ -28,6 +30,7 @@ static SCHEMAS: LazyLock<Schemas> = LazyLock::new(build);
 
 fn build() -> Schemas {
     let mut schema = crate::spec::schema::flow_schema();
+    let mut shared_defs = Map::new();
     let mut defs = schema
         .get("$defs")
         .and_then(Value::as_object)
@@ -36,10 +39,23 @@ fn build() -> Schemas {
     // Tasks and triggers are checked one by one against their own type (see `check_objects`).
     defs.insert("Task".into(), json!({"type": "object"}));
     defs.insert("Trigger".into(), json!({"type": "object"}));
+    let type_names: Vec<&str> = TASK_TYPES
+        .iter()
+        .map(|t| t.name)
+        .chain(TRIGGER_TYPES.iter().map(|t| t.name))
+        .collect();
     if let Some(obj) = schema.as_object_mut() {
         super::schema_patch::patch(obj, &mut defs);
-        obj.insert("$defs".into(), Value::Object(defs.clone()));
+        // With tasks and triggers left open, nothing refers to a type's definition: leaving
+        // them out makes each validator (and so a one-file run) much cheaper to compile.
+        let shared: Map<String, Value> = defs
+            .iter()
+            .filter(|(k, _)| !type_names.contains(&k.as_str()))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        obj.insert("$defs".into(), Value::Object(shared.clone()));
         obj.remove("$id");
+        shared_defs = shared;
     }
     let by_type = TASK_TYPES
         .iter()
@@ -50,6 +66,7 @@ fn build() -> Schemas {
     Schemas {
         flow: compile(&schema),
         defs,
+        shared_defs,
         by_type,
     }
 }
@@ -68,7 +85,7 @@ fn type_validator(name: &'static str) -> Option<&'static Validator> {
     cell.get_or_init(|| {
         let mut schema = schemas.defs.get(name)?.clone();
         let obj = schema.as_object_mut()?;
-        obj.insert("$defs".into(), Value::Object(schemas.defs.clone()));
+        obj.insert("$defs".into(), Value::Object(schemas.shared_defs.clone()));
         compile(&schema)
     })
     .as_ref()
