@@ -6,3 +6,4 @@ mod jdbc;
 mod runner;
 mod template;
 mod store;
+mod validate;
