@@ -276,14 +276,14 @@ pub const COMMON_TASK_KEYS: &[&str] = &[
 ];
 
 /// Splits a task's properties into the common ones and the type's own.
-pub fn split_common(map: &Map<String, Value>) -> (Map<String, Value>, Map<String, Value>) {
+pub fn split_common(map: Map<String, Value>) -> (Map<String, Value>, Map<String, Value>) {
     let mut common = Map::new();
     let mut own = Map::new();
     for (k, v) in map {
         if COMMON_TASK_KEYS.contains(&k.as_str()) {
-            common.insert(k.clone(), v.clone());
+            common.insert(k, v);
         } else {
-            own.insert(k.clone(), v.clone());
+            own.insert(k, v);
         }
     }
     (common, own)

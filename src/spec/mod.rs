@@ -14,6 +14,7 @@ pub mod input;
 pub mod kinds;
 pub mod retry;
 pub mod schema;
+mod schema_patch;
 pub mod task;
 pub mod templated;
 pub mod trigger;

@@ -21,6 +21,12 @@ fn generator() -> SchemaGenerator {
 pub fn flow_schema() -> Value {
     let mut schema = generator().into_root_schema_for::<Flow>().to_value();
     if let Some(obj) = schema.as_object_mut() {
+        let mut defs = match obj.remove("$defs") {
+            Some(Value::Object(defs)) => defs,
+            _ => Map::new(),
+        };
+        super::schema_patch::patch(obj, &mut defs);
+        obj.insert("$defs".into(), Value::Object(defs));
         obj.insert("$id".into(), json!(SCHEMA_ID));
         obj.insert("title".into(), json!("baton flow (Kestra syntax)"));
     }

@@ -79,6 +79,11 @@ pub enum TaskError {
 impl Task {
     /// Reads a task from its JSON object.
     pub fn from_map(map: &Map<String, Value>) -> Result<Task, TaskError> {
+        Task::from_owned_map(map.clone())
+    }
+
+    /// Reads a task from its JSON object, taking ownership (no copy of the subtree).
+    pub fn from_owned_map(map: Map<String, Value>) -> Result<Task, TaskError> {
         let written = match map.get("type") {
             Some(Value::String(s)) => s.as_str(),
             Some(other) => return Err(TaskError::UnknownType(other.to_string())),
@@ -229,7 +234,7 @@ pub struct Branch<'a> {
 impl<'de> Deserialize<'de> for Task {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let map = Map::<String, Value>::deserialize(d)?;
-        Task::from_map(&map).map_err(serde::de::Error::custom)
+        Task::from_owned_map(map).map_err(serde::de::Error::custom)
     }
 }
 

@@ -16,7 +16,7 @@ pub mod namespace;
 pub mod references;
 pub mod render;
 pub mod schema_check;
-mod schema_patch;
+
 pub mod tree;
 
 use std::collections::HashMap;

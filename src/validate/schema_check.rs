@@ -45,7 +45,6 @@ fn build() -> Schemas {
         .chain(TRIGGER_TYPES.iter().map(|t| t.name))
         .collect();
     if let Some(obj) = schema.as_object_mut() {
-        super::schema_patch::patch(obj, &mut defs);
         // With tasks and triggers left open, nothing refers to a type's definition: leaving
         // them out makes each validator (and so a one-file run) much cheaper to compile.
         let shared: Map<String, Value> = defs

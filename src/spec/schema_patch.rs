@@ -1,7 +1,8 @@
 //! Where the generated schema is stricter than the serde model it comes from: schemars does not
 //! emit serde aliases (`maxAttempt`, `delay`, input `name`, `expression`, `taskDefaults`,
-//! `BOOL`) nor the map form of `labels`. The validator patches its own copy so that it accepts
-//! exactly what `Flow::from_value` accepts (the editor schema in `schemas/` is unchanged).
+//! `BOOL`) nor the map form of `labels`.
+//! `flow_schema` applies this patch, so the editor schema in `schemas/` and the validator accept
+//! exactly what `Flow::from_value` accepts.
 
 use serde_json::{Map, Value, json};
 
