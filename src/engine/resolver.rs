@@ -125,3 +125,10 @@ impl FlowResolver for StoreFlowResolver {
         self.hooks.variables(namespace)
     }
 }
+
+/// The namespace and id a flow source declares (to deploy it).
+pub fn flow_identity(source: &str) -> Result<(String, String), String> {
+    let doc = crate::load::parse_str(source, &crate::load::Limits::default()).map_err(|e| e.to_string())?;
+    let field = |k: &str| doc.value.get(k).and_then(|v| v.as_str()).map(str::to_string).ok_or_else(|| format!("no `{k}`"));
+    Ok((field("namespace")?, field("id")?))
+}
