@@ -28,7 +28,16 @@ impl ExecutionScope<'_> {
     /// Variables for renders outside any task (flow outputs, SLA assertions).
     pub fn execution_vars(&self, state: Option<State>) -> Map<String, Value> {
         let e = &self.view.execution;
-        let labels: Map<String, Value> = e.labels.iter().map(|l| (l.key.clone(), Value::String(l.value.clone()))).collect();
+        let mut labels: Map<String, Value> = e.labels.iter().map(|l| (l.key.clone(), Value::String(l.value.clone()))).collect();
+        // `labels.system.correlationId` reads a dotted key as a path, as in Kestra.
+        for l in &e.labels {
+            if let Some((head, rest)) = l.key.split_once('.') {
+                let slot = labels.entry(head.to_string()).or_insert_with(|| Value::Object(Map::new()));
+                if let Value::Object(m) = slot {
+                    m.insert(rest.to_string(), Value::String(l.value.clone()));
+                }
+            }
+        }
         let mut vars = Map::new();
         vars.insert("flow".into(), json!({"id": self.flow.id, "namespace": self.flow.namespace, "revision": e.flow_revision}));
         vars.insert(

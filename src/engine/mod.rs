@@ -20,7 +20,7 @@ pub mod error;
 pub mod resolver;
 pub mod services;
 
-pub use driver::{Engine, EngineConfig, TaskRunEvent};
+pub use driver::{CORRELATION_ID, Engine, EngineConfig, TaskRunEvent};
 pub use error::{EngineError, FlowError};
 pub use inputs::InputError;
 pub use resolver::{FlowResolver, NamespaceHooks, ResolvedFlow, StoreFlowResolver, flow_identity, parse_flow};

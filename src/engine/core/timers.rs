@@ -31,8 +31,9 @@ pub fn retry_pending(tr: &TaskRun, task: &Task, flow: &Flow, now: DateTime<Utc>)
     let Some(policy) = retry_policy(task, flow) else {
         return false;
     };
-    let first = tr.attempts[0].started;
-    let elapsed = (now - first).to_std().unwrap_or_default();
+    // Like Kestra, the bound applies to when the next attempt would start.
+    let next_start = retry_at(tr, policy, tr.ended.unwrap_or(now));
+    let elapsed = (next_start - tr.attempts[0].started).to_std().unwrap_or_default();
     policy.allows_another(tr.attempts.len() as u32, elapsed)
 }
 
@@ -130,6 +131,8 @@ impl Core<'_> {
             .and_then(|v| v.as_str())
             .and_then(|s| s.parse().ok())
             .unwrap_or(State::Success);
+        let has_tasks = self.tasks.get(tr.task_id.as_str()).is_some_and(|t| matches!(&t.kind, crate::spec::TaskKind::Pause(p) if !p.tasks.is_empty()));
+        let state = if state == State::Success && has_tasks { State::Running } else { state };
         let error = (state == State::Failed).then(|| format!("Pause `{}` timed out", tr.task_id));
         self.out.push(Action::Complete { task_run_id: tr.id.clone(), state, error });
     }

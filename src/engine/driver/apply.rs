@@ -72,13 +72,23 @@ impl Drive {
                     }
                 }
             }
-            for sla in self.flow.sla.iter().filter(|s| s.kind == SlaKind::ExecutionAssertion && s.behavior != SlaBehavior::None) {
+            let mut violated_labels = Vec::new();
+            for sla in self.flow.sla.iter().filter(|s| s.kind == SlaKind::ExecutionAssertion) {
                 let Some(assert) = &sla.assert else { continue };
                 let holds = self.inner.renderer.render_typed(assert, &ctx).map(|v| crate::tasks::truthy_value(&v));
-                if !matches!(holds, Ok(true)) {
+                if matches!(holds, Ok(true)) {
+                    continue;
+                }
+                if let Some(Value::Object(labels)) = &sla.labels {
+                    violated_labels.extend(labels.iter().map(|(k, v)| (k.clone(), v.as_str().map_or(v.to_string(), str::to_string))));
+                }
+                if sla.behavior != SlaBehavior::None {
                     state = if sla.behavior == SlaBehavior::Cancel { State::Cancelled } else { State::Failed };
                     error = Some(format!("SLA `{}` violated: `{assert}` does not hold", sla.id));
                 }
+            }
+            for (k, v) in violated_labels {
+                set_label(&mut self.view.execution.labels, &k, &v);
             }
         }
         let e = &mut self.view.execution;
@@ -121,13 +131,30 @@ impl Drive {
         Ok(())
     }
 
-    /// A subflow's child execution ended: its Subflow task run ends accordingly.
-    pub(super) fn subflow_ended(&mut self, tr_id: &str, child: &Execution) {
+    /// A subflow's child execution ended: its Subflow task run ends accordingly, with the
+    /// child's outputs (and the deprecated `outputs` property rendered in the child's context).
+    pub(super) async fn subflow_ended(&mut self, tr_id: &str, child: &Execution) {
         let Some(&i) = self.positions.get(tr_id) else { return };
-        let transmit = match self.tasks.get(&self.view.task_runs[i].task_id).map(|t| &t.kind) {
-            Some(TaskKind::Subflow(s)) => s.transmit_failed,
-            _ => true,
+        let (transmit, legacy) = match self.tasks.get(&self.view.task_runs[i].task_id).map(|t| &t.kind) {
+            Some(TaskKind::Subflow(s)) => (s.transmit_failed, s.outputs.clone()),
+            _ => (true, Map::new()),
         };
+        let mut legacy_outputs = Map::new();
+        if !legacy.is_empty()
+            && let Ok(runs) = self.inner.store.task_runs(&child.id).await
+            && let Ok(resolved) = self.inner.flows.resolve(&child.namespace, &child.flow_id, Some(child.flow_revision)).await
+        {
+            let view = crate::engine::view::ExecutionView { execution: child.clone(), task_runs: runs };
+            let scope = ExecutionScope { view: &view, flow: &resolved.flow, namespace_vars: &self.namespace_vars, envs: &self.inner.envs };
+            let ctx = RenderContext::new(Value::Object(scope.execution_vars(None)), self.inner.services.clone());
+            for (k, v) in &legacy {
+                let rendered = match v {
+                    Value::String(s) => self.inner.renderer.render_typed(s, &ctx),
+                    other => self.inner.renderer.render_value(other, &ctx),
+                };
+                legacy_outputs.insert(k.clone(), rendered.unwrap_or(Value::Null));
+            }
+        }
         let state = match child.state {
             State::Success => State::Success,
             State::Warning => State::Warning,
@@ -139,7 +166,9 @@ impl Drive {
         if let Some(o) = tr.outputs.as_object_mut() {
             o.insert("executionId".into(), Value::String(child.id.clone()));
             o.insert("state".into(), Value::String(child.state.to_string()));
-            o.insert("outputs".into(), child.outputs.clone());
+            let mut outputs = child.outputs.as_object().cloned().unwrap_or_default();
+            outputs.extend(legacy_outputs);
+            o.insert("outputs".into(), Value::Object(outputs));
         }
         let error = (state == State::Failed).then(|| format!("subflow execution `{}` ended {}", child.id, child.state));
         self.finish_task_run(tr_id, state, error, Utc::now());
@@ -191,11 +220,7 @@ impl Drive {
             self.log(id, level, crate::template::mask(&line.message, &secrets), now);
         }
         for (key, value) in &outcome.labels {
-            let labels = &mut self.view.execution.labels;
-            match labels.iter_mut().find(|l| &l.key == key) {
-                Some(l) => l.value = value.clone(),
-                None => labels.push(Label::new(key, value)),
-            }
+            set_label(&mut self.view.execution.labels, key, value);
             self.execution_dirty = true;
         }
         let tr = &mut self.view.task_runs[i];
@@ -246,6 +271,12 @@ impl Drive {
             .and_then(|v| v.as_array())
             .map(|l| l.iter().filter_map(|x| Some(Label::new(x.get("key")?.as_str()?, x.get("value")?.as_str()?))).collect())
             .unwrap_or_default();
+        let mut labels = labels;
+        if let Some(c) = self.view.execution.labels.iter().find(|l| l.key == super::CORRELATION_ID)
+            && !labels.iter().any(|l| l.key == super::CORRELATION_ID)
+        {
+            labels.push(c.clone());
+        }
         let revision = request.get("revision").and_then(|v| v.as_i64());
         let e = &self.view.execution;
         let parent = crate::store::model::ParentRef {
@@ -275,7 +306,7 @@ impl Drive {
                 }
                 self.finish_task_run(id, State::Success, None, now);
             }
-            Ok(child) if child.state.is_terminal() => self.subflow_ended(id, &child),
+            Ok(child) if child.state.is_terminal() => self.subflow_ended(id, &child).await,
             Ok(_) => {}
         }
     }
@@ -286,5 +317,13 @@ impl Drive {
             Some(t) if t.category() == Category::Flowable || crate::tasks::is_inline(&t.kind) => Dispatch::Inline,
             _ => Dispatch::Worker,
         }
+    }
+}
+
+/// Adds a label or overrides its value.
+pub(super) fn set_label(labels: &mut Vec<Label>, key: &str, value: &str) {
+    match labels.iter_mut().find(|l| l.key == key) {
+        Some(l) => l.value = value.to_string(),
+        None => labels.push(Label::new(key, value)),
     }
 }

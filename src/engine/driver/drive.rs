@@ -276,7 +276,7 @@ impl Drive {
         for (tr_id, child_id) in children {
             let Some(child) = self.inner.store.execution(&child_id).await? else { continue };
             if child.state.is_terminal() {
-                self.subflow_ended(&tr_id, &child);
+                self.subflow_ended(&tr_id, &child).await;
             }
         }
         Ok(())

@@ -28,6 +28,9 @@ use crate::store::model::{Execution, Label, ParentRef, State, StateChange};
 use crate::store::{Store, Transition};
 use crate::template::Renderer;
 
+/// The label tying an execution to the root of its subflow tree (as in Kestra).
+pub const CORRELATION_ID: &str = "system.correlationId";
+
 /// Engine settings.
 #[derive(Debug, Clone)]
 pub struct EngineConfig {
@@ -273,6 +276,10 @@ impl Inner {
                 Some(x) => x.value = l.value,
                 None => e.labels.push(l),
             }
+        }
+        if !e.labels.iter().any(|l| l.key == CORRELATION_ID) {
+            let id = e.id.clone();
+            e.labels.push(Label::new(CORRELATION_ID, id));
         }
         self.store.create_execution(&e).await?;
         if let Some(c) = &flow.concurrency

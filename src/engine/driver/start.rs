@@ -126,7 +126,12 @@ impl Drive {
                     Value::String(s) => s,
                     other => other.to_string(),
                 };
-                let case = if s.cases.contains_key(&key) { Value::String(key) } else { Value::Null };
+                let case = if s.cases.contains_key(&key) { Value::String(key.clone()) } else { Value::Null };
+                if let Some(&i) = self.positions.get(id)
+                    && let Some(o) = self.view.task_runs[i].outputs.as_object_mut()
+                {
+                    o.insert("value".into(), Value::String(key));
+                }
                 vec![("case", case)]
             }
             TaskKind::ForEach(s) => vec![("values", self.values(id, task, "values", &s.values)?)],
@@ -143,6 +148,9 @@ impl Drive {
                     "wait": s.wait,
                 });
                 self.effects.push(Effect::CreateSubflow(id.to_string()));
+                if let Some(&i) = self.positions.get(id) {
+                    self.view.task_runs[i].attempts.push(Attempt { state: State::Running, started: now, ended: None, message: None, worker_id: None });
+                }
                 vec![("executionId", json!(uuid::Uuid::now_v7().to_string())), ("request", request)]
             }
             TaskKind::WaitFor(_) => return Err(format!("task `{}`: WaitFor is not supported yet", task.id)),
@@ -206,6 +214,11 @@ impl Drive {
             Some(d) => Some(self.render_duration(id, task, "pauseDuration", d)?),
             None => None,
         };
+        // A `timeout` without a duration: no resume in time fails the pause.
+        let timeout = match (&duration, &task.common.timeout) {
+            (None, Some(t)) => Some(self.render_duration(id, task, "timeout", t)?),
+            _ => None,
+        };
         let tr = &mut self.view.task_runs[i];
         if let Some(o) = tr.outputs.as_object_mut() {
             o.entry("onResume").or_insert_with(|| json!({}));
@@ -220,6 +233,11 @@ impl Drive {
                 PauseBehavior::Fail => State::Failed,
             };
             set_internal(tr, "onTimeout", json!(on_timeout.as_str()));
+        }
+        if let Some(t) = timeout {
+            let until = now + chrono::Duration::from_std(t).unwrap_or_default();
+            set_internal(tr, "until", json!(until.to_rfc3339()));
+            set_internal(tr, "onTimeout", json!(State::Failed.as_str()));
         }
         Ok(State::Paused)
     }
