@@ -33,6 +33,7 @@ const SKIPPED: &[(&str, &str)] = &[
     ("allow-failure", "Kestra's test runs it without its required input `crash` (runOne skips input validation); baton enforces required inputs (allow-failure#1 runs with it)"),
     ("restart-each#3", "replay expectation without inputs while `failed` is required (Kestra's test skips input validation)"),
     ("each-object*", "template: the `is json` test is not implemented"),
+    ("inputs-large#1", "Kestra's JDBC queue refuses messages over 1 MiB; baton has no such limit"),
     ("state#1", "template: currentEachOutput() is not implemented"),
     ("test-current-output*", "template: currentEachOutput() is not implemented"),
     ("get-log-executionid*", "Kestra counts 3 log lines (its Sleep logs one); baton's Sleep logs nothing"),
@@ -224,7 +225,12 @@ fn check(run: &Value, e: &Execution, runs: &[TaskRun], flow: &Flow) -> Result<()
     }
     for (key, n) in run["attempts"].as_object().into_iter().flatten() {
         let tr = task_run(runs, key).ok_or_else(|| format!("no task run `{key}`"))?;
-        if tr.attempts.len() as u64 != n.as_u64().unwrap_or_default() {
+        let got = tr.attempts.len() as u64;
+        let ok = match n.get(">=") {
+            Some(min) => got >= min.as_u64().unwrap_or_default(),
+            None => got == n.as_u64().unwrap_or_default(),
+        };
+        if !ok {
             return Err(format!("`{key}` has {} attempts, expected {n}", tr.attempts.len()));
         }
     }
@@ -313,6 +319,11 @@ fn matches(v: &Value, expected: &Value) -> Result<(), String> {
             return if age <= secs { Ok(()) } else { Err(format!("{age}s from now")) };
         }
     }
+    if let Some(s) = expected.as_str()
+        && s.starts_with("<id of")
+    {
+        return if v.is_null() { Err("is null".into()) } else { Ok(()) };
+    }
     if v == expected || text(v) == text(expected) { Ok(()) } else { Err(format!("expected {expected}")) }
 }
 
@@ -345,4 +356,220 @@ async fn kestra_compat_core_flows_end_as_kestra_says() {
         println!("  skipped {id}: {reason}");
     }
     assert!(failures.is_empty(), "failing scenarios:\n{}", failures.join("\n"));
+}
+
+// --- the tutorial flow, concurrency, kill, restart, replay -------------------------------------
+
+const HELLO: &str = "flows/tutorial/hello_world.yaml";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hello_world_logs_at_the_plugin_default_level_and_returns_its_output() {
+    let h = Harness::new().await;
+    let (ns, id) = h.deploy(Path::new(HELLO)).await;
+    let e = h.engine.start_execution(&ns, &id, Map::new(), Vec::new(), None).await.expect("starts");
+    let done = h.engine.wait_for(&e.id).await.expect("ends");
+    assert_eq!(done.state, State::Success, "error: {:?}", done.error);
+    assert_eq!(done.outputs, json!({"value": "thrilled"}));
+    let logs = h.store.logs(&done.id, &LogFilter { task_id: Some("log".into()), ..LogFilter::default() }).await.expect("logs");
+    assert_eq!(logs.len(), 1);
+    assert_eq!(logs[0].level, Level::Warn);
+    assert_eq!(logs[0].message, "Hello, Data Engineer! Kestra is thrilled");
+    let runs = h.store.task_runs(&done.id).await.expect("task runs");
+    let sleep = runs.iter().find(|t| t.task_id == "second_task").expect("sleep ran");
+    let slept = sleep.ended.expect("ended") - sleep.attempts[0].started;
+    assert!(slept >= chrono::Duration::milliseconds(990), "slept {slept}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrency_fail_with_limit_two_fails_the_third_concurrent_execution() {
+    let h = Harness::new().await;
+    let (ns, id) = h.deploy(Path::new(HELLO)).await;
+    let mut started = Vec::new();
+    for user in ["a", "b", "c"] {
+        let inputs = json!({"user": user}).as_object().cloned().unwrap_or_default();
+        started.push(h.engine.start_execution(&ns, &id, inputs, Vec::new(), None).await.expect("starts"));
+    }
+    assert_eq!(started[2].state, State::Failed);
+    assert!(started[2].error.as_deref().unwrap_or_default().contains("concurrency limit"));
+    for e in &started[..2] {
+        assert_eq!(h.engine.wait_for(&e.id).await.expect("ends").state, State::Success);
+    }
+    assert_eq!(h.store.slot_count(&ns, &id).await.expect("slots"), 0, "slots are released at the end");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrency_queue_starts_the_queued_execution_when_a_slot_frees() {
+    let h = Harness::new().await;
+    let src = "id: q\nnamespace: t\nconcurrency: {limit: 1}\ntasks:\n  - {id: s, type: io.kestra.plugin.core.flow.Sleep, duration: PT0.3S}\n";
+    let (ns, id) = h.deploy_source(src).await;
+    let a = h.engine.start_execution(&ns, &id, Map::new(), Vec::new(), None).await.expect("starts");
+    let b = h.engine.start_execution(&ns, &id, Map::new(), Vec::new(), None).await.expect("starts");
+    assert_eq!(b.state, State::Queued);
+    let b = h.engine.wait_for(&b.id).await.expect("ends");
+    let a = h.engine.wait_for(&a.id).await.expect("ends");
+    assert_eq!((a.state, b.state), (State::Success, State::Success));
+    assert!(b.started.expect("started") >= a.ended.expect("ended"), "b waited for a's slot");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invalid_inputs_create_no_execution_and_name_the_input() {
+    let h = Harness::new().await;
+    let src = "id: i\nnamespace: t\ninputs:\n  - {id: n, type: INT}\ntasks:\n  - {id: r, type: io.kestra.plugin.core.debug.Return, format: x}\n";
+    let (ns, id) = h.deploy_source(src).await;
+    let inputs = json!({"n": "twelve"}).as_object().cloned().unwrap_or_default();
+    let err = h.engine.start_execution(&ns, &id, inputs, Vec::new(), None).await.expect_err("invalid");
+    assert!(err.to_string().contains("`n`"), "{err}");
+    let filter = baton::store::ExecutionFilter::default();
+    assert_eq!(h.store.count_executions(&filter).await.expect("count"), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_stops_a_sleeping_execution() {
+    let h = Harness::new().await;
+    let src = "id: k\nnamespace: t\ntasks:\n  - {id: s, type: io.kestra.plugin.core.flow.Sleep, duration: PT30S}\n  - {id: r, type: io.kestra.plugin.core.debug.Return, format: x}\n";
+    let (ns, id) = h.deploy_source(src).await;
+    let e = h.engine.start_execution(&ns, &id, Map::new(), Vec::new(), None).await.expect("starts");
+    h.engine.wait_for_state(&e.id, &[State::Running]).await.expect("runs");
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    h.engine.kill(&e.id).await.expect("kill accepted");
+    let done = tokio::time::timeout(Duration::from_secs(5), h.engine.wait_for(&e.id)).await.expect("in time").expect("ends");
+    assert_eq!(done.state, State::Killed);
+    assert!(done.history.iter().any(|c| c.state == State::Killing));
+    let runs = h.store.task_runs(&done.id).await.expect("runs");
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0].state, State::Killed);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exit_ends_the_execution_with_its_state() {
+    let h = Harness::new().await;
+    let src = "id: x\nnamespace: t\ntasks:\n  - {id: e, type: io.kestra.plugin.core.execution.Exit, state: WARNING}\n  - {id: never, type: io.kestra.plugin.core.debug.Return, format: x}\n";
+    let (done, runs) = h.run(src, json!({})).await;
+    assert_eq!(done.state, State::Warning);
+    assert_eq!(runs.len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replay_copies_earlier_task_runs_into_a_new_execution() {
+    let h = Harness::new().await;
+    let src = "id: rp\nnamespace: t\ntasks:\n  - {id: a, type: io.kestra.plugin.core.debug.Return, format: a}\n  - {id: b, type: io.kestra.plugin.core.debug.Return, format: \"{{ outputs.a.value }}b\"}\n";
+    let (done, runs) = h.run(src, json!({})).await;
+    assert_eq!(done.state, State::Success);
+    let replay = h.engine.replay(&done.id, &runs[1].id).await.expect("replays");
+    let replayed = h.engine.wait_for(&replay.id).await.expect("ends");
+    assert_eq!(replayed.state, State::Success);
+    assert_eq!(replayed.original_id.as_deref(), Some(done.id.as_str()));
+    let new_runs = h.store.task_runs(&replayed.id).await.expect("runs");
+    assert_eq!(new_runs.len(), 2);
+    assert_eq!(new_runs[0].attempts.len(), 1, "a was copied, not run again");
+    assert_eq!(new_runs[1].outputs["value"], json!("ab"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn flow_outputs_that_cannot_render_fail_the_execution() {
+    let h = Harness::new().await;
+    let src = "id: o\nnamespace: t\ntasks:\n  - {id: a, type: io.kestra.plugin.core.debug.Return, format: a}\noutputs:\n  - {id: bad, type: STRING, value: \"{{ outputs.nope.value }}\"}\n";
+    let (done, _) = h.run(src, json!({})).await;
+    assert_eq!(done.state, State::Failed);
+    assert!(done.error.as_deref().unwrap_or_default().contains("bad"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn secrets_are_masked_in_logs() {
+    let h = Harness::new().await;
+    // SAFETY of the test: a variable no other test reads.
+    unsafe { std::env::set_var("SECRET_ENGINE_TEST_TOKEN", "aHVudGVyMg==") };
+    let src = "id: m\nnamespace: t\ntasks:\n  - {id: l, type: io.kestra.plugin.core.log.Log, message: \"token {{ secret('ENGINE_TEST_TOKEN') }}\"}\n";
+    let (done, _) = h.run(src, json!({})).await;
+    let logs = h.store.logs(&done.id, &LogFilter::default()).await.expect("logs");
+    assert_eq!(logs[0].message, "token ******");
+}
+
+// --- crash safety --------------------------------------------------------------------------------
+
+const CRASH_FLOW: &str = "id: crash\nnamespace: t\ntasks:\n  - {id: a, type: io.kestra.plugin.core.debug.Return, format: a}\n  - {id: s, type: io.kestra.plugin.core.flow.Sleep, duration: PT2S}\n  - {id: b, type: io.kestra.plugin.core.debug.Return, format: \"{{ outputs.a.value }}b\"}\n";
+
+/// Not a test on its own: the process `a_killed_engine_resumes_cleanly` starts and SIGKILLs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "child process of the crash test"]
+async fn crash_child() {
+    let Ok(url) = std::env::var("BATON_CRASH_DB") else { return };
+    let store = open_store(&url).await.expect("store opens");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let engine = engine_on(&store, dir.path());
+    let e = engine.start_execution("t", "crash", Map::new(), Vec::new(), None).await.expect("starts");
+    let _ = engine.wait_for(&e.id).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_engine_resumes_cleanly() {
+    let h = Harness::new().await;
+    h.deploy_source(CRASH_FLOW).await;
+    let url = format!("sqlite://{}", h._dir.path().join("baton.db").display());
+    // The test binary itself is the child process: it runs `crash_child` on the same database.
+    let exe = std::env::current_exe().expect("test binary");
+    let mut child = std::process::Command::new(exe)
+        .args(["--exact", "engine::crash_child", "--ignored", "--nocapture"])
+        .env("BATON_CRASH_DB", &url)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("child starts");
+    let sleeping = async {
+        loop {
+            let ids = h.store.executions_to_drive().await.expect("list");
+            if let Some(id) = ids.first() {
+                let runs = h.store.task_runs(id).await.expect("runs");
+                if runs.iter().any(|t| t.task_id == "s" && t.state == State::Running) {
+                    return id.clone();
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
+    let id = tokio::time::timeout(Duration::from_secs(60), sleeping).await.expect("child reaches the sleep");
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(child.id() as i32), nix::sys::signal::Signal::SIGKILL).expect("SIGKILL");
+    let _ = child.wait();
+
+    // The store is consistent: nothing half written, the work done so far is recorded once.
+    let e = h.store.execution(&id).await.expect("reads").expect("exists");
+    assert_eq!(e.state, State::Running);
+    let runs = h.store.task_runs(&id).await.expect("runs");
+    let ids: Vec<(&str, State)> = runs.iter().map(|t| (t.task_id.as_str(), t.state)).collect();
+    assert_eq!(ids, [("a", State::Success), ("s", State::Running)]);
+
+    // A new engine on the same database adopts it and finishes it.
+    let adopted = h.engine.drive_pending().await.expect("adopts");
+    assert_eq!(adopted, 1);
+    let done = tokio::time::timeout(Duration::from_secs(10), h.engine.wait_for(&id)).await.expect("in time").expect("ends");
+    assert_eq!(done.state, State::Success, "error: {:?}", done.error);
+    let runs = h.store.task_runs(&id).await.expect("runs");
+    assert_eq!(runs.len(), 3);
+    assert!(runs.iter().all(|t| t.attempts.len() == 1), "no task ran twice");
+    assert_eq!(runs[2].outputs["value"], json!("ab"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_inline_task_interrupted_by_a_crash_fails_with_a_clear_message_or_retries() {
+    for (retry, expected) in [("", State::Failed), ("    retry: {type: constant, interval: PT0.01S, maxAttempts: 2}\n", State::Success)] {
+        let h = Harness::new().await;
+        let src = format!("id: c2\nnamespace: t\ntasks:\n  - id: a\n    type: io.kestra.plugin.core.debug.Return\n    format: a\n{retry}");
+        h.deploy_source(&src).await;
+        // What a dead engine leaves behind: the task run persisted RUNNING, its result never.
+        let mut e = Execution::new("t", "c2", 1, chrono::Utc::now());
+        h.store.create_execution(&e).await.expect("creates");
+        e.state = State::Running;
+        e.started = Some(chrono::Utc::now());
+        e.version += 1;
+        let mut tr = TaskRun::new(&e.id, "a", baton::store::model::Dispatch::Inline, chrono::Utc::now());
+        tr.state = State::Running;
+        tr.attempts.push(baton::store::model::Attempt { state: State::Running, started: chrono::Utc::now(), ended: None, message: None, worker_id: None });
+        h.store.apply(&baton::store::Transition { execution: Some(e.clone()), task_runs: vec![tr], logs: vec![], release_slot: None }).await.expect("applies");
+        h.engine.drive_pending().await.expect("adopts");
+        let done = h.engine.wait_for(&e.id).await.expect("ends");
+        assert_eq!(done.state, expected);
+        let runs = h.store.task_runs(&e.id).await.expect("runs");
+        let first = &runs[0].attempts[0];
+        assert_eq!(first.state, State::Failed);
+        assert!(first.message.as_deref().unwrap_or_default().contains("engine restarted"), "{first:?}");
+    }
 }

@@ -140,6 +140,7 @@ impl Drive {
             _ => (true, Map::new()),
         };
         let mut legacy_outputs = Map::new();
+        let mut legacy_error = None;
         if !legacy.is_empty()
             && let Ok(runs) = self.inner.store.task_runs(&child.id).await
             && let Ok(resolved) = self.inner.flows.resolve(&child.namespace, &child.flow_id, Some(child.flow_revision)).await
@@ -152,7 +153,12 @@ impl Drive {
                     Value::String(s) => self.inner.renderer.render_typed(s, &ctx),
                     other => self.inner.renderer.render_value(other, &ctx),
                 };
-                legacy_outputs.insert(k.clone(), rendered.unwrap_or(Value::Null));
+                match rendered {
+                    Ok(v) => {
+                        legacy_outputs.insert(k.clone(), v);
+                    }
+                    Err(e) => legacy_error = Some(format!("task `{}`: cannot render property `outputs.{k}`: {e}", self.view.task_runs[i].task_id)),
+                }
             }
         }
         let state = match child.state {
@@ -170,7 +176,13 @@ impl Drive {
             outputs.extend(legacy_outputs);
             o.insert("outputs".into(), Value::Object(outputs));
         }
-        let error = (state == State::Failed).then(|| format!("subflow execution `{}` ended {}", child.id, child.state));
+        let mut error = (state == State::Failed).then(|| format!("subflow execution `{}` ended {}", child.id, child.state));
+        let state = if legacy_error.is_some() {
+            error = legacy_error;
+            State::Failed
+        } else {
+            state
+        };
         self.finish_task_run(tr_id, state, error, Utc::now());
     }
 

@@ -130,6 +130,7 @@ impl Drive {
                 if let Some(&i) = self.positions.get(id)
                     && let Some(o) = self.view.task_runs[i].outputs.as_object_mut()
                 {
+                    o.insert("defaults".into(), Value::Bool(case.is_null()));
                     o.insert("value".into(), Value::String(key));
                 }
                 vec![("case", case)]
