@@ -160,3 +160,5 @@ impl<'a> Core<'a> {
 pub(crate) mod sim;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod proptests;
