@@ -13,7 +13,14 @@ use serde_json::Map;
 async fn deploy(store: &Arc<dyn Store>, source: String) -> (String, String) {
     let (namespace, id) = flow_identity(&source).expect("identity");
     store
-        .deploy_revision(NewRevision { namespace: namespace.clone(), id: id.clone(), source, commit: None, path: None, author: None })
+        .deploy_revision(NewRevision {
+            namespace: namespace.clone(),
+            id: id.clone(),
+            source,
+            commit: None,
+            path: None,
+            author: None,
+        })
         .await
         .expect("deploys");
     (namespace, id)
@@ -22,7 +29,10 @@ async fn deploy(store: &Arc<dyn Store>, source: String) -> (String, String) {
 async fn run_serial(engine: &Engine, ns: &str, id: &str, runs: usize) -> Duration {
     let start = Instant::now();
     for _ in 0..runs {
-        let e = engine.start_execution(ns, id, Map::new(), Vec::new(), None).await.expect("starts");
+        let e = engine
+            .start_execution(ns, id, Map::new(), Vec::new(), None)
+            .await
+            .expect("starts");
         let done = engine.wait_for(&e.id).await.expect("ends");
         assert_eq!(done.state, State::Success, "{:?}", done.error);
     }
@@ -35,7 +45,10 @@ async fn main() {
     let url = format!("sqlite://{}", dir.path().join("bench.db").display());
     let store = open_store(&url).await.expect("store");
     let resolver = Arc::new(StoreFlowResolver::new(Arc::clone(&store)));
-    let config = EngineConfig { data_dir: dir.path().join("data"), poll_interval: Duration::from_millis(100) };
+    let config = EngineConfig {
+        data_dir: dir.path().join("data"),
+        poll_interval: Duration::from_millis(100),
+    };
     let engine = Engine::new(Arc::clone(&store), Renderer::new(), resolver, config);
 
     let mut chain = String::from("id: chain\nnamespace: bench\ntasks:\n");
@@ -46,9 +59,15 @@ async fn main() {
     run_serial(&engine, &ns, &id, 5).await;
     let runs = 50;
     let t = run_serial(&engine, &ns, &id, runs).await;
-    println!("chain of 10 Log tasks:        {:.3} ms/execution, {:.3} ms/task", ms(t) / runs as f64, ms(t) / (runs * 10) as f64);
+    println!(
+        "chain of 10 Log tasks:        {:.3} ms/execution, {:.3} ms/task",
+        ms(t) / runs as f64,
+        ms(t) / (runs * 10) as f64
+    );
 
-    let mut par = String::from("id: fan\nnamespace: bench\ntasks:\n  - id: p\n    type: io.kestra.plugin.core.flow.Parallel\n    tasks:\n");
+    let mut par = String::from(
+        "id: fan\nnamespace: bench\ntasks:\n  - id: p\n    type: io.kestra.plugin.core.flow.Parallel\n    tasks:\n",
+    );
     for i in 0..40 {
         par.push_str(&format!("      - {{id: r{i}, type: io.kestra.plugin.core.debug.Return, format: \"{{{{ task.id }}}}\"}}\n"));
     }
@@ -57,7 +76,11 @@ async fn main() {
     run_serial(&engine, &ns, &id, 3).await;
     let runs = 20;
     let t = run_serial(&engine, &ns, &id, runs).await;
-    println!("Parallel of 40 Return + Log:  {:.3} ms/execution, {:.3} ms/task (42 task runs)", ms(t) / runs as f64, ms(t) / (runs * 42) as f64);
+    println!(
+        "Parallel of 40 Return + Log:  {:.3} ms/execution, {:.3} ms/task (42 task runs)",
+        ms(t) / runs as f64,
+        ms(t) / (runs * 42) as f64
+    );
 
     let small = "id: small\nnamespace: bench\ntasks:\n  - {id: a, type: io.kestra.plugin.core.debug.Return, format: a}\n  - {id: b, type: io.kestra.plugin.core.log.Log, message: \"{{ outputs.a.value }}\"}\n  - {id: c, type: io.kestra.plugin.core.debug.Return, format: c}\n";
     let (ns, id) = deploy(&store, small.to_string()).await;
@@ -69,7 +92,10 @@ async fn main() {
         let engine = engine.clone();
         let (ns, id) = (ns.clone(), id.clone());
         handles.push(tokio::spawn(async move {
-            let e = engine.start_execution(&ns, &id, Map::new(), Vec::new(), None).await.expect("starts");
+            let e = engine
+                .start_execution(&ns, &id, Map::new(), Vec::new(), None)
+                .await
+                .expect("starts");
             engine.wait_for(&e.id).await.expect("ends").state
         }));
     }
@@ -77,7 +103,11 @@ async fn main() {
         assert_eq!(h.await.expect("joins"), State::Success);
     }
     let t = start.elapsed();
-    println!("1000 concurrent 3-task executions: {:.0} ms total, {:.0} executions/s", ms(t), n as f64 / t.as_secs_f64());
+    println!(
+        "1000 concurrent 3-task executions: {:.0} ms total, {:.0} executions/s",
+        ms(t),
+        n as f64 / t.as_secs_f64()
+    );
 }
 
 fn ms(d: Duration) -> f64 {
