@@ -294,7 +294,7 @@ impl Drive {
         }
     }
 
-    async fn run_inline(&mut self, id: &str) {
+    pub(super) async fn run_inline(&mut self, id: &str) {
         let now = Utc::now();
         let Some(&i) = self.positions.get(id) else {
             return;

@@ -16,6 +16,9 @@ use crate::spec::{Category, Flow, Task, TaskKind};
 use crate::store::model::{Dispatch, Level, NewLog, State, StateChange, TaskRun};
 use crate::store::{StoreError, Transition};
 
+/// Most task runs one step writes before it is persisted.
+const MAX_STEP_TASK_RUNS: usize = 256;
+
 /// Work to do once the step that decided it is persisted.
 pub(super) enum Effect {
     /// Run an attempt of an inline task.
@@ -37,6 +40,8 @@ pub(super) struct Drive {
     pub execution_dirty: bool,
     pub logs: Vec<NewLog>,
     pub effects: Vec<Effect>,
+    /// Started attempts of pure tasks, run before the step is persisted.
+    pub pure: Vec<String>,
     pub wake_at: Option<DateTime<Utc>>,
     pub release_slot: bool,
     pub namespace_vars: Map<String, Value>,
@@ -145,6 +150,7 @@ impl Drive {
             execution_dirty: false,
             logs: Vec::new(),
             effects: Vec::new(),
+            pure: Vec::new(),
             wake_at: None,
             release_slot: false,
             namespace_vars,
@@ -161,7 +167,7 @@ impl Drive {
             if self.view.execution.state == State::Queued {
                 self.try_dequeue().await?;
             }
-            self.resolve();
+            self.resolve().await;
             self.persist().await?;
             if !self.effects.is_empty() {
                 self.run_effects().await;
@@ -208,8 +214,10 @@ impl Drive {
         until_timer.map_or(base, |t| t.min(base))
     }
 
-    /// Applies the core's actions until it has nothing more to say right now.
-    fn resolve(&mut self) {
+    /// Applies the core's actions until it has nothing more to say right now. Attempts of
+    /// pure tasks (no effect outside the execution) run right here: if the process dies before
+    /// the step is persisted, nothing of them is recorded and they simply run again.
+    async fn resolve(&mut self) {
         for _ in 0..100_000 {
             let now = Utc::now();
             let actions = next(&self.view, &self.flow, now);
@@ -217,7 +225,13 @@ impl Drive {
             for action in actions {
                 progressed |= self.apply(action, now);
             }
-            if !progressed {
+            let pure = std::mem::take(&mut self.pure);
+            progressed |= !pure.is_empty();
+            for id in pure {
+                self.run_inline(&id).await;
+            }
+            // Long in-memory runs are persisted in slices, so progress is visible.
+            if !progressed || self.dirty.len() >= MAX_STEP_TASK_RUNS {
                 return;
             }
         }
@@ -275,7 +289,7 @@ impl Drive {
 
     fn finished(&mut self) {
         let e = &self.view.execution;
-        let _ = self.inner.terminal.send(e.clone());
+        self.inner.announce(e);
         if let Some(parent) = &e.parent {
             self.inner.command(&parent.execution_id, Command::Wake);
         }

@@ -82,6 +82,8 @@ pub(crate) struct Inner {
     pub terminal: broadcast::Sender<Execution>,
     pub events: broadcast::Sender<TaskRunEvent>,
     pub owners: Mutex<HashMap<String, mpsc::UnboundedSender<Command>>>,
+    /// Callers of `wait_for`, by execution id.
+    pub waiters: Mutex<HashMap<String, Vec<oneshot::Sender<Execution>>>>,
     pub stopping: CancellationToken,
 }
 
@@ -110,6 +112,7 @@ impl Engine {
                 terminal,
                 events,
                 owners: Mutex::new(HashMap::new()),
+                waiters: Mutex::new(HashMap::new()),
                 stopping: CancellationToken::new(),
             }),
         }
@@ -147,25 +150,19 @@ impl Engine {
 
     /// Waits until an execution is terminal and returns it.
     pub async fn wait_for(&self, id: &str) -> Result<Execution, EngineError> {
-        let mut rx = self.inner.terminal.subscribe();
         loop {
-            let stored = self
-                .inner
-                .store
-                .execution(id)
-                .await?
-                .ok_or_else(|| EngineError::ExecutionNotFound(id.into()))?;
+            // Registered before reading the store, so an end in between is not missed.
+            let (tx, rx) = oneshot::channel();
+            if let Ok(mut w) = self.inner.waiters.lock() {
+                w.entry(id.to_string()).or_default().push(tx);
+            }
+            let stored = self.inner.store.execution(id).await?.ok_or_else(|| EngineError::ExecutionNotFound(id.into()))?;
             if stored.state.is_terminal() {
                 return Ok(stored);
             }
-            let deadline = tokio::time::sleep(Duration::from_secs(1));
-            tokio::select! {
-                got = rx.recv() => match got {
-                    Ok(e) if e.id == id => return Ok(e),
-                    Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
-                    Err(broadcast::error::RecvError::Closed) => return Err(EngineError::Stopped),
-                },
-                _ = deadline => {}
+            // Another process may end it: look at the store again now and then.
+            if let Ok(Ok(e)) = tokio::time::timeout(Duration::from_secs(1), rx).await {
+                return Ok(e);
             }
         }
     }
@@ -254,6 +251,17 @@ impl Engine {
 }
 
 impl Inner {
+    /// Tells listeners and waiters that an execution is terminal.
+    pub fn announce(&self, e: &Execution) {
+        if self.terminal.receiver_count() > 0 {
+            let _ = self.terminal.send(e.clone());
+        }
+        let waiting = self.waiters.lock().ok().and_then(|mut w| w.remove(&e.id));
+        for tx in waiting.into_iter().flatten() {
+            let _ = tx.send(e.clone());
+        }
+    }
+
     /// Sends a command to the owner of an execution, adopting it first if needed.
     pub fn command(self: &Arc<Self>, id: &str, command: Command) {
         self.adopt(id);
@@ -362,7 +370,7 @@ impl Inner {
             e.version += 1;
             self.store.apply(&Transition::execution(e.clone())).await?;
             if state.is_terminal() {
-                let _ = self.terminal.send(e.clone());
+                self.announce(&e);
                 return Ok(e);
             }
         }

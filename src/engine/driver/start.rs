@@ -162,7 +162,11 @@ impl Drive {
             set_internal(tr, "timeout", json!(Duration::from_std(d).to_string()));
         }
         self.finish_task_run(id, State::Running, None, now);
-        self.effects.push(Effect::RunInline(id.to_string()));
+        if crate::tasks::is_pure(&task.kind) {
+            self.pure.push(id.to_string());
+        } else {
+            self.effects.push(Effect::RunInline(id.to_string()));
+        }
     }
 
     /// Records a flowable's decision; returns the state it starts in.
