@@ -39,6 +39,14 @@ pub enum StoreError {
         /// What was wrong.
         detail: String,
     },
+    /// The database's directory could not be created.
+    #[error("cannot create {path}: {source}")]
+    Io {
+        /// The directory.
+        path: std::path::PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
     /// The store URL names a backend this build cannot open.
     #[error("unsupported store: {0}")]
     Unsupported(String),

@@ -1,8 +1,15 @@
 //! The `Store` trait: everything the engine, workers, deploy, triggers and the status page read
 //! and write. Backends (SQLite, Postgres) implement it; callers hold an `Arc<dyn Store>`.
 //!
-//! Times are stored with microsecond precision: a value read back is truncated to the
-//! microsecond, on every backend.
+//! What every backend must guarantee (the suite in `tests/store/` checks it on each):
+//! - times are kept at microsecond precision (a value read back is truncated to it);
+//! - `apply` is one transaction; the execution write is a compare-and-set on `version`;
+//! - a claim never hands a task run to two workers (Postgres: `FOR UPDATE SKIP LOCKED`);
+//! - `acquire_slot` and `record_tick` stay exact under concurrent callers (Postgres: a
+//!   transaction-scoped advisory lock per flow for slots, a primary key for ticks);
+//! - log ids increase in commit order per execution, so `after_id` paging never skips a line
+//!   (Postgres: sequence values are not assigned in commit order; serialize log inserts per
+//!   execution, or page by a commit-ordered column).
 
 use std::time::Duration;
 

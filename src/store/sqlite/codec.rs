@@ -100,3 +100,52 @@ pub(super) fn state_list(states: impl IntoIterator<Item = State>) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_round_trip_at_microsecond_precision() {
+        let t = DateTime::parse_from_rfc3339("2026-11-23T18:00:00.123456789Z")
+            .expect("valid time")
+            .with_timezone(&Utc);
+        let back = time("t", "c", micros(t)).expect("in range");
+        assert_eq!(back.to_rfc3339(), "2026-11-23T18:00:00.123456+00:00");
+        assert_eq!(time_opt("t", "c", None).expect("none"), None);
+        assert!(matches!(
+            time("executions", "created", i64::MAX),
+            Err(StoreError::Corrupt {
+                table: "executions",
+                column: "created",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn lease_expiry_saturates_instead_of_overflowing() {
+        let t = now();
+        assert_eq!(
+            micros_after(t, Duration::from_millis(1500)),
+            micros(t) + 1_500_000
+        );
+        assert_eq!(micros_after(t, Duration::MAX), i64::MAX);
+    }
+
+    #[test]
+    fn unknown_states_are_corrupt_rows() {
+        assert_eq!(state("task_runs", "KILLED").expect("known"), State::Killed);
+        assert!(matches!(
+            state("task_runs", "DONE"),
+            Err(StoreError::Corrupt {
+                column: "state",
+                ..
+            })
+        ));
+        assert_eq!(
+            state_list([State::Running, State::Killing]),
+            "'RUNNING', 'KILLING'"
+        );
+    }
+}

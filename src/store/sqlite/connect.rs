@@ -4,13 +4,14 @@
 //! them in-process is fair and fast, whereas several writing connections would wait on
 //! SQLite's sleeping busy handler. Reads use a separate pool (WAL lets them run alongside).
 
+use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
-use crate::store::error::StoreResult;
+use crate::store::error::{StoreError, StoreResult};
 
 /// How long a connection waits for another process's write lock before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -49,6 +50,7 @@ pub(super) async fn connect(url: &str) -> StoreResult<Pools> {
             reader: pool,
         });
     }
+    create_parent_dir(base.get_filename()).await?;
     let options = base.journal_mode(SqliteJournalMode::Wal);
     let writer = SqlitePoolOptions::new()
         .max_connections(1)
@@ -60,6 +62,19 @@ pub(super) async fn connect(url: &str) -> StoreResult<Pools> {
         .connect_with(options)
         .await?;
     Ok(Pools { writer, reader })
+}
+
+/// `create_if_missing` creates the file, not its directory (`sqlite://data/baton.db`).
+async fn create_parent_dir(file: &Path) -> StoreResult<()> {
+    let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) else {
+        return Ok(());
+    };
+    tokio::fs::create_dir_all(dir)
+        .await
+        .map_err(|source| StoreError::Io {
+            path: dir.to_path_buf(),
+            source,
+        })
 }
 
 fn is_memory(url: &str) -> bool {

@@ -148,10 +148,11 @@ fn push_filter<'a>(query: &mut QueryBuilder<'a, Sqlite>, filter: &'a ExecutionFi
     if let Some(ns) = &filter.namespace {
         // The namespace itself or a child: `a.b` matches `a.b` and `a.b.c`, not `a.bc`.
         let child_prefix = format!("{ns}.");
+        let prefix_chars = child_prefix.chars().count() as i64;
         query.push(" AND (namespace = ").push_bind(ns.as_str());
         query
             .push(" OR substr(namespace, 1, ")
-            .push_bind(child_prefix.len() as i64);
+            .push_bind(prefix_chars);
         query.push(") = ").push_bind(child_prefix).push(")");
     }
     if let Some(flow_id) = &filter.flow_id {
