@@ -136,19 +136,29 @@ fn core_tags_are_honoured() {
     let err = parse_err(b"id: x\nn: !!int twelve\n", &Limits::default());
     assert_eq!(
         (err.code(), err.position()),
-        ("invalid-tagged-value", at(2, 10))
+        ("invalid-tagged-value", at(2, 4))
     );
 }
 
 #[test]
 fn unsupported_tag_is_named() {
     let err = parse_err(&fixture("include-tag.yaml"), &Limits::default());
-    // Tagged nodes are located at their content: the parser reports no position for tags.
-    assert_eq!((err.code(), err.position()), ("unsupported-tag", at(2, 17)));
+    assert_eq!((err.code(), err.position()), ("unsupported-tag", at(2, 8)));
     assert!(err.to_string().contains("`!include`"), "{err}");
     let err = parse_err(b"data: !!binary aGVsbG8=\n", &Limits::default());
-    assert_eq!((err.code(), err.position()), ("unsupported-tag", at(1, 16)));
+    assert_eq!((err.code(), err.position()), ("unsupported-tag", at(1, 7)));
     assert!(err.to_string().contains("`!!binary`"), "{err}");
+}
+
+#[test]
+fn tag_on_a_block_collection_is_located_at_the_tag() {
+    let err = parse_err(b"id: x\ntasks: !tasks\n  - id: a\n", &Limits::default());
+    assert_eq!((err.code(), err.position()), ("unsupported-tag", at(2, 8)));
+    let err = parse_err(b"id: x\nlabels: !!seq\n  a: b\n", &Limits::default());
+    assert_eq!(
+        (err.code(), err.position()),
+        ("invalid-tagged-value", at(2, 9))
+    );
 }
 
 #[test]
@@ -176,6 +186,24 @@ fn merge_keys_merge_with_explicit_keys_winning() {
     assert_eq!(p.value("/single/retry"), at(14, 10));
     assert_eq!(p.value("/single/timeout"), at(3, 12));
     assert_eq!(p.value("/task/<<"), None);
+}
+
+#[test]
+fn inline_merge_sources_are_merged_in_order() {
+    let doc = parse_ok("t:\n  <<: [{a: 1, b: 2}, {b: 3, c: 4}]\n  c: 5\n");
+    assert_eq!(doc.value, json!({"t": {"a": 1, "b": 2, "c": 5}}));
+    let p = &doc.positions;
+    assert_eq!((p.key("/t/a"), p.value("/t/a")), (at(2, 9), at(2, 12)));
+    assert_eq!(p.value("/t/b"), at(2, 18));
+    assert_eq!(p.value("/t/c"), at(3, 6));
+    assert_eq!(p.value("/t/<<"), None);
+    assert_eq!(p.value("/t/<</1/c"), None);
+}
+
+#[test]
+fn quoted_merge_key_is_an_ordinary_key() {
+    let doc = parse_ok("t:\n  '<<': 1\n");
+    assert_eq!(doc.value, json!({"t": {"<<": 1}}));
 }
 
 #[test]
@@ -235,6 +263,22 @@ fn deep_block_nesting_is_rejected() {
         ..Limits::default()
     };
     assert!(parse_document(text.as_bytes(), &limits).is_ok());
+}
+
+#[test]
+fn aliases_cannot_nest_deeper_than_the_limit() {
+    // Each alias re-nests a 40-level anchor: fine once, too deep the second time.
+    let deep = |name: &str, inner: &str| {
+        format!(
+            "{name}: &{name} {}{inner}{}\n",
+            "[".repeat(40),
+            "]".repeat(40)
+        )
+    };
+    let text = format!("{}{}", deep("a", "1"), deep("b", "*a"));
+    let err = parse_err(text.as_bytes(), &Limits::default());
+    assert_eq!((err.code(), err.position()), ("too-deep", at(2, 47)));
+    assert!(parse_document(deep("a", "1").as_bytes(), &Limits::default()).is_ok());
 }
 
 #[test]
@@ -563,4 +607,30 @@ fn load_paths_refuses_oversized_files_without_reading_them() {
     let files = load_paths(&[dir.path().join("big.yaml")], &limits);
     let err = files.flows[0].doc.as_ref().expect_err("too large");
     assert_eq!((err.code(), err.position()), ("too-large", None));
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+
+    /// Whatever the bytes, loading returns a value or an error: it never panics.
+    #[test]
+    fn arbitrary_yaml_like_text_never_panics(text in "[-a-z0-9:\\[\\]{}&*!<>|'\" ,#?~.\\n]{0,80}") {
+        let limits = Limits { max_nodes: 50, max_depth: 8, ..Limits::default() };
+        if let Ok(doc) = parse_document(text.as_bytes(), &limits) {
+            proptest::prop_assert_eq!(doc.positions.value("").is_some(), true);
+        }
+    }
+
+    /// Same for raw bytes, which exercises the UTF-8 and NUL guards.
+    #[test]
+    fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..64)) {
+        match parse_document(&bytes, &Limits::default()) {
+            Ok(_) => proptest::prop_assert!(!bytes.contains(&0), "a NUL byte was accepted"),
+            Err(err) if bytes.contains(&0) => {
+                // Binary is detected before UTF-8 and syntax.
+                proptest::prop_assert_eq!(err.code(), "binary");
+            }
+            Err(_) => {}
+        }
+    }
 }

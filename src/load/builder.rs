@@ -12,11 +12,9 @@ use serde_json::{Map, Value};
 
 use super::error::LoadError;
 use super::limits::Limits;
+use super::merge::{MERGE_KEY, drop_positions, merge_into};
 use super::positions::{Pos, Slot, escape_segment, push_segment};
 use super::scalar::{CoreTag, core_tag, scalar_value};
-
-/// The YAML merge key.
-const MERGE_KEY: &str = "<<";
 
 /// Converts a saphyr marker (1-based line, 0-based column) to a 1-based [`Pos`].
 pub(crate) fn pos_of(marker: Marker) -> Pos {
@@ -40,6 +38,8 @@ pub(crate) struct Builder<'l> {
 struct Anchor {
     value: Value,
     nodes: usize,
+    /// Levels of collections inside (0 for a scalar), so aliases respect `max_depth` too.
+    height: usize,
     /// Positions inside the node, keyed by pointer suffix relative to the node.
     positions: Vec<(String, Slot)>,
 }
@@ -56,6 +56,8 @@ struct Frame {
     container: Container,
     start: ChildStart,
     anchor: usize,
+    /// Greatest height among the children so far.
+    height: usize,
 }
 
 enum Container {
@@ -73,12 +75,12 @@ struct MapState {
 }
 
 /// A key read, waiting for its value.
-struct PendingKey {
-    name: String,
-    pos: Pos,
+pub(crate) struct PendingKey {
+    pub(crate) name: String,
+    pub(crate) pos: Pos,
     merge: bool,
     /// First position entry that belongs to the value.
-    positions_start: usize,
+    pub(crate) positions_start: usize,
 }
 
 impl<'l> Builder<'l> {
@@ -154,6 +156,7 @@ impl<'l> Builder<'l> {
                     Anchor {
                         value,
                         nodes: 1,
+                        height: 0,
                         positions,
                     },
                 );
@@ -163,7 +166,7 @@ impl<'l> Builder<'l> {
         }
         let value = scalar_value(text, style, tag, pos)?;
         let start = self.begin_child(pos, 1)?;
-        self.finish_child(value, anchor, start)
+        self.finish_child(value, anchor, start, 0)
     }
 
     fn alias(&mut self, id: usize, pos: Pos) -> Result<(), LoadError> {
@@ -179,7 +182,13 @@ impl<'l> Builder<'l> {
             };
             return self.set_key(name, pos, false);
         }
-        let nodes = anchor.nodes;
+        let (nodes, height) = (anchor.nodes, anchor.height);
+        // Nesting an alias must not get around the depth limit (deep values are dropped and
+        // walked recursively later).
+        if self.stack.len() + height > self.limits.max_depth {
+            let max = self.limits.max_depth;
+            return Err(LoadError::TooDeep { max, pos });
+        }
         let start = self.begin_child(pos, nodes)?;
         let Some(anchor) = self.anchors.get(&id) else {
             return Err(LoadError::RecursiveAlias { pos });
@@ -191,7 +200,7 @@ impl<'l> Builder<'l> {
             pointer.push_str(suffix);
             self.positions.push((pointer, *slot));
         }
-        self.finish_child(value, 0, start)
+        self.finish_child(value, 0, start, height)
     }
 
     fn open(
@@ -229,6 +238,7 @@ impl<'l> Builder<'l> {
             container,
             start,
             anchor,
+            height: 0,
         });
         Ok(())
     }
@@ -241,7 +251,7 @@ impl<'l> Builder<'l> {
             Container::Seq(items) => Value::Array(items),
             Container::Map(state) => Value::Object(state.map),
         };
-        self.finish_child(value, frame.anchor, frame.start)
+        self.finish_child(value, frame.anchor, frame.start, frame.height + 1)
     }
 
     /// Counts `nodes`, extends the pointer to the new child and records its position.
@@ -287,6 +297,7 @@ impl<'l> Builder<'l> {
         value: Value,
         anchor: usize,
         start: ChildStart,
+        height: usize,
     ) -> Result<(), LoadError> {
         if anchor != 0 {
             let own_len = self.pointer.len();
@@ -298,11 +309,15 @@ impl<'l> Builder<'l> {
             let stored = Anchor {
                 value: value.clone(),
                 nodes,
+                height,
                 positions,
             };
             self.anchors.insert(anchor, stored);
         }
         self.pointer.truncate(start.parent_len);
+        if let Some(parent) = self.stack.last_mut() {
+            parent.height = parent.height.max(height);
+        }
         self.attach(value)
     }
 
@@ -319,7 +334,15 @@ impl<'l> Builder<'l> {
                     return Ok(());
                 };
                 if key.merge {
-                    merge_into(state, &mut self.positions, &self.pointer, &key, value)?;
+                    let merged = &mut state.merged;
+                    merge_into(
+                        &mut state.map,
+                        merged,
+                        &mut self.positions,
+                        &self.pointer,
+                        &key,
+                        value,
+                    )?;
                 } else {
                     if state.merged.remove(&key.name) {
                         let stale = format!("{}/{}", self.pointer, escape_segment(&key.name));
@@ -373,78 +396,4 @@ impl<'l> Builder<'l> {
         });
         Ok(())
     }
-}
-
-/// Applies `<<: value`: keys already present win, earlier sources win over later ones, and the
-/// positions recorded under `<pointer>/<<` move to the keys they now describe.
-fn merge_into(
-    state: &mut MapState,
-    positions: &mut Vec<(String, Slot)>,
-    pointer: &str,
-    key: &PendingKey,
-    value: Value,
-) -> Result<(), LoadError> {
-    let single = value.is_object();
-    let sources = match value {
-        Value::Object(map) => vec![map],
-        Value::Array(items) => items
-            .into_iter()
-            .map(|item| match item {
-                Value::Object(map) => Ok(map),
-                _ => Err(LoadError::BadMerge { pos: key.pos }),
-            })
-            .collect::<Result<Vec<_>, _>>()?,
-        _ => return Err(LoadError::BadMerge { pos: key.pos }),
-    };
-    let mut taken: HashMap<String, usize> = HashMap::new();
-    for (index, source) in sources.into_iter().enumerate() {
-        for (name, item) in source {
-            if state.map.contains_key(&name) {
-                continue;
-            }
-            taken.insert(escape_segment(&name).into_owned(), index);
-            state.merged.insert(name.clone());
-            state.map.insert(name, item);
-        }
-    }
-    let base_len = pointer.len() + 1 + MERGE_KEY.len();
-    let recorded = positions.split_off(key.positions_start);
-    for (recorded_pointer, slot) in recorded {
-        let rest = recorded_pointer.get(base_len..).unwrap_or("");
-        let Some((index, rest)) = split_source(rest, single) else {
-            continue;
-        };
-        let name = rest[1..].split('/').next().unwrap_or("");
-        if taken.get(name) == Some(&index) {
-            positions.push((format!("{pointer}{rest}"), slot));
-        }
-    }
-    Ok(())
-}
-
-/// Splits `"/2/key/..."` (list of sources) or `"/key/..."` (single source) into the source
-/// index and the `"/key/..."` rest; `None` for the entries of the `<<` value itself.
-fn split_source(rest: &str, single: bool) -> Option<(usize, &str)> {
-    if single {
-        return (rest.len() > 1).then_some((0, rest));
-    }
-    let after = rest.strip_prefix('/')?;
-    let cut = after.find('/')?;
-    let index = after[..cut].parse().ok()?;
-    Some((index, &after[cut..]))
-}
-
-/// Removes, within `range`, the entries for `pointer` and everything below it.
-fn drop_positions(
-    positions: &mut Vec<(String, Slot)>,
-    range: std::ops::Range<usize>,
-    pointer: &str,
-) {
-    let mut index = 0;
-    positions.retain(|(p, _)| {
-        let inside = range.contains(&index);
-        index += 1;
-        let below = p == pointer || p.strip_prefix(pointer).is_some_and(|r| r.starts_with('/'));
-        !(inside && below)
-    });
 }

@@ -10,6 +10,7 @@
 mod builder;
 mod error;
 mod limits;
+mod merge;
 mod positions;
 pub mod repo;
 mod scalar;

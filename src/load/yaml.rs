@@ -88,6 +88,35 @@ fn syntax_error(err: &ScanError, limits: &Limits) -> LoadError {
     }
 }
 
+/// Moves a tag error from the node's content to the tag itself, which the parser gives no
+/// position for: the tag is the nearest occurrence of its text before the node.
+fn point_at_tag(err: LoadError, text: &str, node_char: usize) -> LoadError {
+    let find = |tag: &str| {
+        let end = text
+            .char_indices()
+            .nth(node_char)
+            .map_or(text.len(), |(i, _)| i);
+        let mut start = end.saturating_sub(256);
+        while !text.is_char_boundary(start) {
+            start -= 1;
+        }
+        text[start..end]
+            .rfind(tag)
+            .map(|i| text_pos(&text.as_bytes()[..start + i]))
+    };
+    match err {
+        LoadError::UnsupportedTag { tag, pos } => {
+            let pos = find(&tag).unwrap_or(pos);
+            LoadError::UnsupportedTag { tag, pos }
+        }
+        LoadError::InvalidTaggedValue { tag, value, pos } => {
+            let pos = find(&tag).unwrap_or(pos);
+            LoadError::InvalidTaggedValue { tag, value, pos }
+        }
+        other => other,
+    }
+}
+
 fn parse_text(text: &str, limits: &Limits) -> Result<Document, LoadError> {
     // A byte-order mark is invisible to the user, so columns are counted without it.
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
@@ -112,7 +141,9 @@ fn parse_text(text: &str, limits: &Limits) -> Result<Document, LoadError> {
                 // The implicit empty node of a document that is only `---` and comments: no root,
                 // so the file is reported empty (unless a second document follows).
             }
-            node => builder.event(node, span.start)?,
+            node => builder
+                .event(node, span.start)
+                .map_err(|err| point_at_tag(err, text, span.start.index()))?,
         }
     }
     let (value, positions) = builder.finish().ok_or(LoadError::Empty)?;
