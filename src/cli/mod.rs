@@ -1,6 +1,7 @@
 //! One file per subcommand: parse flags, call the library, print. Errors become messages here
 //! and nowhere else.
 
+pub mod run;
 pub mod schema;
 pub mod validate;
 
@@ -21,6 +22,8 @@ pub enum Command {
     Schema(schema::Args),
     /// Check flow files and report every problem (exit 1 on any error).
     Validate(validate::Args),
+    /// Run one execution of a flow file to its end.
+    Run(run::Args),
 }
 
 /// Runs the parsed command line and returns the process exit code.
@@ -29,6 +32,7 @@ pub fn main() -> std::process::ExitCode {
     let result = match cli.command {
         Command::Schema(args) => schema::run(args),
         Command::Validate(args) => validate::run(args),
+        Command::Run(args) => run::run(args),
     };
     match result {
         Ok(code) => code,
