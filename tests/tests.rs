@@ -2,3 +2,5 @@ mod load;
 mod source;
 
 mod store;
+mod files;
+mod runner;

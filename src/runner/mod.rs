@@ -1,2 +1,45 @@
 //! Running a command spec on the `process` or `docker` runner; log streaming and Kestra's
 //! `::{json}::` output protocol.
+//!
+//! Data enters as a [`CommandSpec`] plus a fresh working directory chosen by the caller (e.g.
+//! `<data>/work/<task run id>`), and leaves as [`LogLine`]s on a channel while the command runs
+//! and a [`CommandOutcome`] once it has ended. Nothing here knows about flows or executions; the
+//! caller keeps the working directory (output files point into it) and removes it when done.
+
+mod collector;
+pub mod docker;
+mod error;
+pub mod lines;
+mod outcome;
+mod output_files;
+pub mod process;
+pub mod protocol;
+mod size;
+mod spec;
+mod workdir;
+
+use std::path::Path;
+
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+pub use error::RunnerError;
+pub use outcome::{CommandOutcome, Level, LogLine, Metric};
+pub use spec::{
+    CommandSpec, DockerOptions, EXECUTION_LABEL, PullPolicy, RunnerConfig, TASKRUN_LABEL,
+};
+pub use workdir::{CONTAINER_WORK_ROOT, OUTPUT_DIR_NAME, WorkPaths, work_paths};
+
+/// Runs `spec` in the fresh directory `work_dir` on the runner it names, sending log lines to
+/// `logs` as they come; `cancel` stops it. A non-zero exit is an outcome, not an error.
+pub async fn run(
+    spec: &CommandSpec,
+    work_dir: &Path,
+    logs: mpsc::Sender<LogLine>,
+    cancel: CancellationToken,
+) -> Result<CommandOutcome, RunnerError> {
+    match &spec.runner {
+        RunnerConfig::Process => process::run(spec, work_dir, logs, cancel).await,
+        RunnerConfig::Docker(options) => docker::run(spec, options, work_dir, logs, cancel).await,
+    }
+}

@@ -1,0 +1,128 @@
+//! The `docker` runner (bollard): the working directory is copied into a fresh container (no
+//! host binds, so a remote `DOCKER_HOST` works), logs are followed while `wait_container` decides
+//! when the run is over, then the working directory is copied back and output files collected.
+
+mod archive;
+mod container;
+mod image;
+mod orphans;
+
+use std::path::Path;
+
+use bollard::Docker;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use super::error::RunnerError;
+use super::outcome::{CommandOutcome, LogLine};
+use super::spec::{CommandSpec, DockerOptions};
+
+pub use orphans::remove_orphans;
+
+/// Where the Docker client connects: `DOCKER_HOST`, or the default local socket.
+pub fn docker_host() -> String {
+    std::env::var("DOCKER_HOST").unwrap_or_else(|_| "unix:///var/run/docker.sock".to_owned())
+}
+
+/// Seconds a single engine request may take.
+const REQUEST_TIMEOUT_SECONDS: u64 = 120;
+
+/// Connects to the engine named by `DOCKER_HOST` (or the default socket).
+pub async fn connect() -> Result<Docker, RunnerError> {
+    connect_to(&docker_host()).await
+}
+
+/// Connects to the engine at `host` (`unix:///path` or `tcp://host:port`) and agrees on an API
+/// version with it, which also proves the engine answers.
+pub async fn connect_to(host: &str) -> Result<Docker, RunnerError> {
+    let unreachable = |reason: String| RunnerError::DockerUnreachable {
+        host: host.to_owned(),
+        reason,
+    };
+    let version = bollard::API_DEFAULT_VERSION;
+    let docker = if host.starts_with("unix://") {
+        Docker::connect_with_unix(host, REQUEST_TIMEOUT_SECONDS, version)
+    } else if host.starts_with("tcp://") || host.starts_with("http://") {
+        Docker::connect_with_http(host, REQUEST_TIMEOUT_SECONDS, version)
+    } else {
+        return Err(unreachable(
+            "only unix:// and tcp:// engines are supported".to_owned(),
+        ));
+    };
+    let docker = docker.map_err(|error| unreachable(error.to_string()))?;
+    // Older engines refuse bollard's default API version, so the version is negotiated.
+    docker
+        .negotiate_version()
+        .await
+        .map_err(|error| unreachable(error.to_string()))
+}
+
+/// Runs `spec` in a container described by `options`, connecting to the engine first.
+pub async fn run(
+    spec: &CommandSpec,
+    options: &DockerOptions,
+    work_dir: &Path,
+    logs: mpsc::Sender<LogLine>,
+    cancel: CancellationToken,
+) -> Result<CommandOutcome, RunnerError> {
+    super::workdir::check_spec(spec)?;
+    let docker = connect().await?;
+    run_with(&docker, spec, options, work_dir, logs, cancel).await
+}
+
+/// Runs `spec` in a container on an already connected engine.
+pub async fn run_with(
+    docker: &Docker,
+    spec: &CommandSpec,
+    options: &DockerOptions,
+    work_dir: &Path,
+    logs: mpsc::Sender<LogLine>,
+    cancel: CancellationToken,
+) -> Result<CommandOutcome, RunnerError> {
+    super::workdir::prepare(spec, work_dir).await?;
+    image::ensure(docker, &options.image, options.pull_policy).await?;
+    let id = container::create(docker, spec, options, work_dir).await?;
+    let guard = RemoveOnDrop {
+        docker: docker.clone(),
+        id: Some(id.clone()),
+    };
+    let result = container::drive(docker, &id, spec, work_dir, logs, cancel).await;
+    let stopped = result
+        .as_ref()
+        .map_or(true, |outcome| outcome.timed_out || outcome.cancelled);
+    guard.disarm();
+    if options.delete || stopped {
+        let removed = container::remove(docker, &id).await;
+        // A failed run reports its own error; a removal failure only surfaces on success.
+        if let (Ok(_), Err(error)) = (&result, removed) {
+            return Err(error);
+        }
+    }
+    result
+}
+
+/// Removes the container if the run's future is dropped half-way (a worker aborting the task),
+/// so an abandoned container does not run on; `remove_orphans` covers a crashed process.
+struct RemoveOnDrop {
+    docker: Docker,
+    id: Option<String>,
+}
+
+impl RemoveOnDrop {
+    fn disarm(mut self) {
+        self.id = None;
+    }
+}
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        let (Some(id), Ok(runtime)) = (self.id.take(), tokio::runtime::Handle::try_current())
+        else {
+            return;
+        };
+        let docker = self.docker.clone();
+        runtime.spawn(async move {
+            let _ = container::remove(&docker, &id).await;
+        });
+    }
+}
