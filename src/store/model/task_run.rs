@@ -40,6 +40,11 @@ pub struct TaskRun {
     pub ended: Option<DateTime<Utc>>,
     /// Why it failed, when it did.
     pub error: Option<String>,
+    /// What a worker needs to run it without the engine (set for `Dispatch::Worker`):
+    /// `{"task": <task JSON after plugin defaults>, "vars": <template context>,
+    /// "namespace": ..., "flowId": ...}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload: Option<Value>,
 }
 
 /// Who carries out a task run.
@@ -114,6 +119,7 @@ impl TaskRun {
             created: now,
             ended: None,
             error: None,
+            payload: None,
         }
     }
 }
