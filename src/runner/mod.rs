@@ -5,6 +5,11 @@
 //! `<data>/work/<task run id>`), and leaves as [`LogLine`]s on a channel while the command runs
 //! and a [`CommandOutcome`] once it has ended. Nothing here knows about flows or executions; the
 //! caller keeps the working directory (output files point into it) and removes it when done.
+//!
+//! A worker calls [`work_paths`] to render `{{ workingDir }}`/`{{ outputDir }}` into the
+//! commands, then [`run`] while draining the log channel (a full channel slows the command
+//! down, it never drops lines), then stores `outcome.output_files` and deletes the directory.
+//! On start it calls [`docker::remove_orphans`] to clear containers of a crashed worker.
 
 mod collector;
 pub mod docker;

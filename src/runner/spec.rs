@@ -103,7 +103,8 @@ pub struct DockerOptions {
     pub network_mode: Option<String>,
     /// User the commands run as inside the container.
     pub user: Option<String>,
-    /// Overrides the image's entry point; `Some(vec![])` clears it.
+    /// Entry point of the container; `None` clears the image's one, as Kestra does, so the
+    /// interpreter is what runs.
     pub entry_point: Option<Vec<String>>,
     /// Size of `/dev/shm`, Docker style like `memory`.
     pub shm_size: Option<String>,

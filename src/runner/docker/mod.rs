@@ -86,7 +86,10 @@ pub async fn run_with(
         docker: docker.clone(),
         id: Some(id.clone()),
     };
-    let result = container::drive(docker, &id, spec, work_dir, logs, cancel).await;
+    let result = match container::upload(docker, &id, work_dir).await {
+        Ok(()) => container::drive(docker, &id, spec, work_dir, logs, cancel).await,
+        Err(error) => Err(error),
+    };
     let stopped = result
         .as_ref()
         .map_or(true, |outcome| outcome.timed_out || outcome.cancelled);
