@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 /// A failure preparing or running a worker task; the message becomes the task run's error.
 #[derive(Debug, thiserror::Error)]
-pub enum TaskError {
+pub enum WorkerTaskError {
     /// The task JSON does not parse as a task.
     #[error("task `{task_id}`: {reason}")]
     Invalid {

@@ -10,7 +10,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::docker_engine::DockerEngine;
-use super::error::TaskError;
+use super::error::WorkerTaskError;
 use super::namespace_files::NamespaceFiles;
 use super::result::TaskResult;
 use super::{http, script};
@@ -93,8 +93,8 @@ async fn dispatch(
     facilities: &Facilities,
     logs: mpsc::Sender<LogLine>,
     cancel: CancellationToken,
-) -> Result<TaskResult, TaskError> {
-    let task = Task::from_map(&invocation.task).map_err(|error| TaskError::Invalid {
+) -> Result<TaskResult, WorkerTaskError> {
+    let task = Task::from_map(&invocation.task).map_err(|error| WorkerTaskError::Invalid {
         task_id: invocation.key.task_id.clone(),
         reason: error.to_string(),
     })?;
@@ -110,7 +110,7 @@ async fn dispatch(
         K::HttpRequest(_) | K::HttpDownload(_) => {
             http::run(invocation, facilities, logs, cancel).await
         }
-        _ => Err(TaskError::NotWorkerTask {
+        _ => Err(WorkerTaskError::NotWorkerTask {
             task_id: task.id.clone(),
             type_name: task.type_name.to_owned(),
         }),

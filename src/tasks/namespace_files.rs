@@ -7,15 +7,15 @@ use std::path::{Component, Path, PathBuf};
 
 use async_trait::async_trait;
 
-use super::error::TaskError;
+use super::error::WorkerTaskError;
 
 /// Where a worker finds the files of a namespace.
 #[async_trait]
 pub trait NamespaceFiles: Send + Sync {
     /// Every file of `namespace`, as `/`-separated paths relative to its `files/` directory.
-    async fn list(&self, namespace: &str) -> Result<Vec<String>, TaskError>;
+    async fn list(&self, namespace: &str) -> Result<Vec<String>, WorkerTaskError>;
     /// The content of one file of `namespace`.
-    async fn read(&self, namespace: &str, path: &str) -> Result<Vec<u8>, TaskError>;
+    async fn read(&self, namespace: &str, path: &str) -> Result<Vec<u8>, WorkerTaskError>;
 }
 
 /// Namespace files read from a checked-out repository: `<root>/namespaces/<ns>/files/`.
@@ -35,9 +35,9 @@ impl DirNamespaceFiles {
         DirNamespaceFiles { root: root.into() }
     }
 
-    fn dir(&self, namespace: &str) -> Result<PathBuf, TaskError> {
+    fn dir(&self, namespace: &str) -> Result<PathBuf, WorkerTaskError> {
         if !is_relative_name(namespace) || namespace.contains('/') {
-            return Err(TaskError::NamespaceFiles {
+            return Err(WorkerTaskError::NamespaceFiles {
                 namespace: namespace.to_owned(),
                 reason: "not a namespace name".to_owned(),
             });
@@ -56,20 +56,20 @@ fn is_relative_name(name: &str) -> bool {
 
 #[async_trait]
 impl NamespaceFiles for DirNamespaceFiles {
-    async fn list(&self, namespace: &str) -> Result<Vec<String>, TaskError> {
+    async fn list(&self, namespace: &str) -> Result<Vec<String>, WorkerTaskError> {
         let dir = self.dir(namespace)?;
         let namespace = namespace.to_owned();
         tokio::task::spawn_blocking(move || list_blocking(&dir, &namespace))
             .await
-            .map_err(|error| TaskError::NamespaceFiles {
+            .map_err(|error| WorkerTaskError::NamespaceFiles {
                 namespace: String::new(),
                 reason: error.to_string(),
             })?
     }
 
-    async fn read(&self, namespace: &str, path: &str) -> Result<Vec<u8>, TaskError> {
+    async fn read(&self, namespace: &str, path: &str) -> Result<Vec<u8>, WorkerTaskError> {
         if !is_relative_name(path) {
-            return Err(TaskError::NamespaceFiles {
+            return Err(WorkerTaskError::NamespaceFiles {
                 namespace: namespace.to_owned(),
                 reason: format!("{path:?} is not a relative path"),
             });
@@ -77,7 +77,7 @@ impl NamespaceFiles for DirNamespaceFiles {
         let file = self.dir(namespace)?.join(path);
         tokio::fs::read(&file)
             .await
-            .map_err(|error| TaskError::NamespaceFiles {
+            .map_err(|error| WorkerTaskError::NamespaceFiles {
                 namespace: namespace.to_owned(),
                 reason: format!("{}: {error}", file.display()),
             })
@@ -86,12 +86,12 @@ impl NamespaceFiles for DirNamespaceFiles {
 
 #[async_trait]
 impl NamespaceFiles for NoNamespaceFiles {
-    async fn list(&self, _namespace: &str) -> Result<Vec<String>, TaskError> {
+    async fn list(&self, _namespace: &str) -> Result<Vec<String>, WorkerTaskError> {
         Ok(Vec::new())
     }
 
-    async fn read(&self, namespace: &str, path: &str) -> Result<Vec<u8>, TaskError> {
-        Err(TaskError::NamespaceFiles {
+    async fn read(&self, namespace: &str, path: &str) -> Result<Vec<u8>, WorkerTaskError> {
+        Err(WorkerTaskError::NamespaceFiles {
             namespace: namespace.to_owned(),
             reason: format!("no repository configured to read {path:?} from"),
         })
@@ -99,8 +99,8 @@ impl NamespaceFiles for NoNamespaceFiles {
 }
 
 /// Regular files under `dir` (symlinks skipped: they could point outside the repository).
-fn list_blocking(dir: &Path, namespace: &str) -> Result<Vec<String>, TaskError> {
-    let failed = |path: &Path, error: std::io::Error| TaskError::NamespaceFiles {
+fn list_blocking(dir: &Path, namespace: &str) -> Result<Vec<String>, WorkerTaskError> {
+    let failed = |path: &Path, error: std::io::Error| WorkerTaskError::NamespaceFiles {
         namespace: namespace.to_owned(),
         reason: format!("{}: {error}", path.display()),
     };

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
-use super::error::TaskError;
+use super::error::WorkerTaskError;
 use crate::spec::Task;
 use crate::template::{RenderContext, Renderer, TemplateServices};
 
@@ -28,7 +28,7 @@ pub(crate) async fn render_value(
     value: Value,
     task_id: &str,
     property: &str,
-) -> Result<Rendered<Value>, TaskError> {
+) -> Result<Rendered<Value>, WorkerTaskError> {
     let renderer = renderer.clone();
     let services = Arc::clone(services);
     let joined = tokio::task::spawn_blocking(move || {
@@ -37,7 +37,7 @@ pub(crate) async fn render_value(
         (rendered, ctx.secrets_used())
     })
     .await;
-    let render_error = |reason: String| TaskError::Render {
+    let render_error = |reason: String| WorkerTaskError::Render {
         task_id: task_id.to_owned(),
         property: property.to_owned(),
         reason,
@@ -55,7 +55,7 @@ pub(crate) async fn render_task(
     services: &Arc<dyn TemplateServices>,
     vars: Value,
     task: &Map<String, Value>,
-) -> Result<Rendered<Task>, TaskError> {
+) -> Result<Rendered<Task>, WorkerTaskError> {
     let task_id = task
         .get("id")
         .and_then(Value::as_str)
@@ -79,7 +79,7 @@ pub(crate) async fn render_task(
     };
     map.extend(id.map(|v| ("id".to_owned(), v)));
     map.extend(type_name.map(|v| ("type".to_owned(), v)));
-    let task = Task::from_map(&map).map_err(|error| TaskError::Invalid {
+    let task = Task::from_map(&map).map_err(|error| WorkerTaskError::Invalid {
         task_id: task_id.clone(),
         reason: format!("after rendering: {error}"),
     })?;

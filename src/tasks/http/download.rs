@@ -15,7 +15,7 @@ use super::request::{describe, killed, property};
 use super::{TaskLog, display_uri, headers_output, method};
 use crate::runner::Level;
 use crate::spec::kinds::http::Download;
-use crate::tasks::error::TaskError;
+use crate::tasks::error::WorkerTaskError;
 use crate::tasks::invocation::{Facilities, Invocation};
 use crate::tasks::result::{Ending, TaskResult};
 
@@ -26,12 +26,12 @@ pub(crate) async fn run(
     facilities: &Facilities,
     log: &TaskLog,
     cancel: CancellationToken,
-) -> Result<TaskResult, TaskError> {
+) -> Result<TaskResult, WorkerTaskError> {
     let key = &invocation.key;
     let task_id = key.task_id.as_str();
     let method = method(task.method.as_deref(), task_id)?;
     let shown = display_uri(&task.uri);
-    let http_error = |reason: String| TaskError::Http {
+    let http_error = |reason: String| WorkerTaskError::Http {
         task_id: task_id.to_owned(),
         method: method.to_string(),
         uri: shown.clone(),
@@ -70,7 +70,7 @@ pub(crate) async fn run(
     let path = dir.join(&name);
     let io_error = |path: &Path| {
         let path = path.to_path_buf();
-        move |source| TaskError::Io {
+        move |source| WorkerTaskError::Io {
             task_id: task_id.to_owned(),
             path,
             source,
@@ -90,7 +90,7 @@ pub(crate) async fn run(
             .put(key, &name, &path)
             .await
             .map(|uri| (uri, length))
-            .map_err(|source| TaskError::Files {
+            .map_err(|source| WorkerTaskError::Files {
                 task_id: task_id.to_owned(),
                 source,
             }),

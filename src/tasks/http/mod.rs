@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use super::error::TaskError;
+use super::error::WorkerTaskError;
 use super::invocation::{Facilities, Invocation};
 use super::masking::masked_logs;
 use super::rendering::render_task;
@@ -28,7 +28,7 @@ pub(crate) async fn run(
     facilities: &Facilities,
     logs: mpsc::Sender<LogLine>,
     cancel: CancellationToken,
-) -> Result<TaskResult, TaskError> {
+) -> Result<TaskResult, WorkerTaskError> {
     let rendered = render_task(
         &facilities.renderer,
         &facilities.services,
@@ -45,7 +45,7 @@ pub(crate) async fn run(
         TaskKind::HttpDownload(download) => {
             download::run(download, invocation, facilities, &log, cancel).await
         }
-        _ => Err(TaskError::NotWorkerTask {
+        _ => Err(WorkerTaskError::NotWorkerTask {
             task_id: invocation.key.task_id.clone(),
             type_name: rendered.value.type_name.to_owned(),
         }),
@@ -54,7 +54,7 @@ pub(crate) async fn run(
     let _ = forwarder.await;
     result.map_err(|error| match rendered.secrets.is_empty() {
         true => error,
-        false => TaskError::Masked {
+        false => WorkerTaskError::Masked {
             message: crate::template::mask(&error.to_string(), &rendered.secrets),
         },
     })
@@ -78,9 +78,9 @@ impl TaskLog {
 }
 
 /// The method of a task, `GET` by default.
-pub(crate) fn method(text: Option<&str>, task_id: &str) -> Result<Method, TaskError> {
+pub(crate) fn method(text: Option<&str>, task_id: &str) -> Result<Method, WorkerTaskError> {
     let text = text.unwrap_or("GET").to_ascii_uppercase();
-    Method::from_bytes(text.as_bytes()).map_err(|_| TaskError::Property {
+    Method::from_bytes(text.as_bytes()).map_err(|_| WorkerTaskError::Property {
         task_id: task_id.to_owned(),
         property: "method".to_owned(),
         reason: format!("`{text}` is not an HTTP method"),

@@ -10,7 +10,7 @@ use super::options::HttpOptions;
 use super::{TaskLog, display_uri, headers_output, method};
 use crate::runner::Level;
 use crate::spec::kinds::http::Request;
-use crate::tasks::error::TaskError;
+use crate::tasks::error::WorkerTaskError;
 use crate::tasks::result::{Ending, TaskResult};
 
 /// Largest response body a `Request` keeps in its outputs (10 MiB).
@@ -22,10 +22,10 @@ pub(crate) async fn run(
     task_id: &str,
     log: &TaskLog,
     cancel: CancellationToken,
-) -> Result<TaskResult, TaskError> {
+) -> Result<TaskResult, WorkerTaskError> {
     let method = method(task.method.as_deref(), task_id)?;
     let shown = display_uri(&task.uri);
-    let http_error = |reason: String| TaskError::Http {
+    let http_error = |reason: String| WorkerTaskError::Http {
         task_id: task_id.to_owned(),
         method: method.to_string(),
         uri: shown.clone(),
@@ -80,7 +80,7 @@ fn body(
     mut request: reqwest::RequestBuilder,
     task: &Request,
     task_id: &str,
-) -> Result<reqwest::RequestBuilder, TaskError> {
+) -> Result<reqwest::RequestBuilder, WorkerTaskError> {
     if let Some(form) = &task.form_data {
         if task
             .content_type
@@ -162,8 +162,8 @@ pub(crate) fn describe(error: &reqwest::Error) -> String {
     text.replace(error.url().map_or("", |u| u.as_str()), "<uri>")
 }
 
-pub(crate) fn property(task_id: &str, property: &str, reason: String) -> TaskError {
-    TaskError::Property {
+pub(crate) fn property(task_id: &str, property: &str, reason: String) -> WorkerTaskError {
+    WorkerTaskError::Property {
         task_id: task_id.to_owned(),
         property: property.to_owned(),
         reason,

@@ -8,7 +8,7 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde_json::Value;
 
 use crate::files::{FileStore, URI_SCHEME};
-use crate::tasks::error::TaskError;
+use crate::tasks::error::WorkerTaskError;
 use crate::tasks::namespace_files::NamespaceFiles;
 
 /// Everything needed to resolve a task's input files.
@@ -28,7 +28,7 @@ pub(crate) async fn resolve(
     sources: &InputSources<'_>,
     namespace_files: &Value,
     input_files: &Value,
-) -> Result<BTreeMap<String, Vec<u8>>, TaskError> {
+) -> Result<BTreeMap<String, Vec<u8>>, WorkerTaskError> {
     let mut resolved = namespace_inputs(sources, namespace_files).await?;
     for (name, content) in input_entries(input_files, sources.task_id)? {
         let bytes = match content.strip_prefix(URI_SCHEME) {
@@ -41,8 +41,8 @@ pub(crate) async fn resolve(
 }
 
 /// `inputFiles` as name -> text: a map, or (after rendering an expression) its JSON text.
-fn input_entries(value: &Value, task_id: &str) -> Result<Vec<(String, String)>, TaskError> {
-    let invalid = |reason: String| TaskError::Property {
+fn input_entries(value: &Value, task_id: &str) -> Result<Vec<(String, String)>, WorkerTaskError> {
+    let invalid = |reason: String| WorkerTaskError::Property {
         task_id: task_id.to_owned(),
         property: "inputFiles".to_owned(),
         reason,
@@ -72,13 +72,13 @@ fn input_entries(value: &Value, task_id: &str) -> Result<Vec<(String, String)>, 
         .collect())
 }
 
-async fn read_stored(sources: &InputSources<'_>, uri: &str) -> Result<Vec<u8>, TaskError> {
-    let files_error = |source| TaskError::Files {
+async fn read_stored(sources: &InputSources<'_>, uri: &str) -> Result<Vec<u8>, WorkerTaskError> {
+    let files_error = |source| WorkerTaskError::Files {
         task_id: sources.task_id.to_owned(),
         source,
     };
     let path = sources.files.path_of(uri).await.map_err(files_error)?;
-    tokio::fs::read(&path).await.map_err(|source| TaskError::Io {
+    tokio::fs::read(&path).await.map_err(|source| WorkerTaskError::Io {
         task_id: sources.task_id.to_owned(),
         path,
         source,
@@ -89,7 +89,7 @@ async fn read_stored(sources: &InputSources<'_>, uri: &str) -> Result<Vec<u8>, T
 async fn namespace_inputs(
     sources: &InputSources<'_>,
     config: &Value,
-) -> Result<BTreeMap<String, Vec<u8>>, TaskError> {
+) -> Result<BTreeMap<String, Vec<u8>>, WorkerTaskError> {
     let mut resolved = BTreeMap::new();
     let Some(config) = config.as_object() else {
         return Ok(resolved);
@@ -120,11 +120,11 @@ async fn namespace_inputs(
 }
 
 /// A glob list (`None` when absent or empty).
-fn globs(value: Option<&Value>, task_id: &str) -> Result<Option<GlobSet>, TaskError> {
+fn globs(value: Option<&Value>, task_id: &str) -> Result<Option<GlobSet>, WorkerTaskError> {
     let Some(list) = value.and_then(Value::as_array).filter(|l| !l.is_empty()) else {
         return Ok(None);
     };
-    let invalid = |reason: String| TaskError::Property {
+    let invalid = |reason: String| WorkerTaskError::Property {
         task_id: task_id.to_owned(),
         property: "namespaceFiles".to_owned(),
         reason,

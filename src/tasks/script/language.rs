@@ -9,7 +9,7 @@ use serde_json::Value;
 use super::python_env::{PackageManager, install_commands, shell_quote};
 use crate::spec::kinds::script::{Commands, LegacyPython, Script, ScriptOptions};
 use crate::spec::{Task, TaskKind};
-use crate::tasks::error::TaskError;
+use crate::tasks::error::WorkerTaskError;
 
 /// Default program running Python scripts (a venv, when active, provides it too).
 const PYTHON: &str = "python3";
@@ -77,10 +77,10 @@ impl Language {
 }
 
 /// The plan of a rendered script task; `script_name` names the file a `script` is written to.
-pub(crate) fn plan(task: &Task, script_name: &str) -> Result<ScriptPlan, TaskError> {
+pub(crate) fn plan(task: &Task, script_name: &str) -> Result<ScriptPlan, WorkerTaskError> {
     use TaskKind as K;
     let manager = |name: &Option<String>| {
-        PackageManager::parse(name.as_deref()).map_err(|reason| TaskError::Property {
+        PackageManager::parse(name.as_deref()).map_err(|reason| WorkerTaskError::Property {
             task_id: task.id.clone(),
             property: "packageManager".to_owned(),
             reason,
@@ -105,7 +105,7 @@ pub(crate) fn plan(task: &Task, script_name: &str) -> Result<ScriptPlan, TaskErr
         K::NodeScript(s) => script_plan(s, Vec::new(), NODE, &format!("{script_name}.js")),
         K::LegacyPython(p) => legacy_python_plan(p),
         _ => {
-            return Err(TaskError::NotWorkerTask {
+            return Err(WorkerTaskError::NotWorkerTask {
                 task_id: task.id.clone(),
                 type_name: task.type_name.to_owned(),
             });

@@ -22,7 +22,7 @@ use tokio_util::sync::CancellationToken;
 use self::input_files::InputSources;
 use self::language::Language;
 use self::runner_choice::{RUNNER_PROPERTIES, RunnerChoice};
-use super::error::TaskError;
+use super::error::WorkerTaskError;
 use super::invocation::{Facilities, Invocation};
 use super::masking::{masked, masked_logs};
 use super::rendering::{render_task, render_value, with_entries};
@@ -39,13 +39,13 @@ pub(crate) async fn run(
     facilities: &Facilities,
     logs: mpsc::Sender<LogLine>,
     cancel: CancellationToken,
-) -> Result<TaskResult, TaskError> {
+) -> Result<TaskResult, WorkerTaskError> {
     let task_id = invocation.key.task_id.clone();
-    let raw = Task::from_map(&invocation.task).map_err(|error| TaskError::Invalid {
+    let raw = Task::from_map(&invocation.task).map_err(|error| WorkerTaskError::Invalid {
         task_id: task_id.clone(),
         reason: error.to_string(),
     })?;
-    let language = Language::of(&raw.kind).ok_or_else(|| TaskError::NotWorkerTask {
+    let language = Language::of(&raw.kind).ok_or_else(|| WorkerTaskError::NotWorkerTask {
         task_id: task_id.clone(),
         type_name: raw.type_name.to_owned(),
     })?;
@@ -72,7 +72,7 @@ pub(crate) async fn run(
     let (masked_sender, forwarder) = masked_logs(logs, secrets.clone());
     let outcome = execute(&spec, &choice, &work_dir, facilities, masked_sender, cancel)
         .await
-        .map_err(|source| TaskError::Runner {
+        .map_err(|source| WorkerTaskError::Runner {
             task_id: task_id.clone(),
             source,
         });
@@ -91,7 +91,7 @@ async fn choose_runner(
     invocation: &Invocation,
     facilities: &Facilities,
     language: Language,
-) -> Result<(RunnerChoice, BTreeSet<String>), TaskError> {
+) -> Result<(RunnerChoice, BTreeSet<String>), WorkerTaskError> {
     let task_id = &invocation.key.task_id;
     let subset: Map<String, Value> = RUNNER_PROPERTIES
         .iter()
@@ -122,7 +122,7 @@ async fn command_spec(
     invocation: &Invocation,
     facilities: &Facilities,
     mut runner: RunnerConfig,
-) -> Result<CommandSpec, TaskError> {
+) -> Result<CommandSpec, WorkerTaskError> {
     let key = &invocation.key;
     let script_name = format!("script_{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
     let plan = language::plan(task, &script_name)?;
@@ -158,13 +158,13 @@ async fn command_spec(
 }
 
 /// The task's `timeout`, rendered.
-fn timeout(task: &Task) -> Result<Option<Duration>, TaskError> {
+fn timeout(task: &Task) -> Result<Option<Duration>, WorkerTaskError> {
     match &task.common.timeout {
         None => Ok(None),
         Some(Templated::Lit(duration)) => Ok(Some(duration.as_std())),
         Some(Templated::Expr(text)) => crate::spec::Duration::parse(text)
             .map(|d| Some(d.as_std()))
-            .map_err(|error| TaskError::Property {
+            .map_err(|error| WorkerTaskError::Property {
                 task_id: task.id.clone(),
                 property: "timeout".to_owned(),
                 reason: error.to_string(),
@@ -202,11 +202,11 @@ async fn remove_work_dir(work_dir: &Path) {
 }
 
 /// An error whose message cannot leak a secret.
-fn mask_error(error: TaskError, secrets: &BTreeSet<String>) -> TaskError {
+fn mask_error(error: WorkerTaskError, secrets: &BTreeSet<String>) -> WorkerTaskError {
     if secrets.is_empty() {
         return error;
     }
-    TaskError::Masked {
+    WorkerTaskError::Masked {
         message: masked(&error.to_string(), secrets),
     }
 }

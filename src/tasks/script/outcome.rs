@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 
 use crate::files::{FileKey, FileStore};
 use crate::runner::{CommandOutcome, CommandSpec};
-use crate::tasks::error::TaskError;
+use crate::tasks::error::WorkerTaskError;
 use crate::tasks::result::{Ending, TaskResult};
 
 /// The task result of `outcome`, after storing its output files under `key`.
@@ -15,7 +15,7 @@ pub(crate) async fn result(
     spec: &CommandSpec,
     files: &crate::tasks::Facilities,
     key: &FileKey,
-) -> Result<TaskResult, TaskError> {
+) -> Result<TaskResult, WorkerTaskError> {
     let mut outputs = Map::new();
     outputs.insert("exitCode".to_owned(), Value::from(outcome.exit_code));
     outputs.insert("vars".to_owned(), Value::Object(outcome.vars.clone()));
@@ -65,13 +65,13 @@ async fn store_output_files(
     outcome: &CommandOutcome,
     files: &FileStore,
     key: &FileKey,
-) -> Result<Map<String, Value>, TaskError> {
+) -> Result<Map<String, Value>, WorkerTaskError> {
     let mut stored = Map::new();
     for (name, path) in &outcome.output_files {
         let uri = files
             .put(key, name, path)
             .await
-            .map_err(|source| TaskError::Files {
+            .map_err(|source| WorkerTaskError::Files {
                 task_id: key.task_id.clone(),
                 source,
             })?;

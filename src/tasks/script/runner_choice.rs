@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 use crate::runner::{DockerOptions, PullPolicy, RunnerConfig};
 use crate::spec::kinds::script::TaskRunner;
-use crate::tasks::error::TaskError;
+use crate::tasks::error::WorkerTaskError;
 
 /// `taskRunner.type` of the Process runner.
 pub const PROCESS_RUNNER: &str = "io.kestra.plugin.core.runner.Process";
@@ -36,8 +36,8 @@ pub(crate) fn choose(
     props: &Map<String, Value>,
     default_image: &str,
     task_id: &str,
-) -> Result<RunnerChoice, TaskError> {
-    let property_error = |property: &str, reason: String| TaskError::Property {
+) -> Result<RunnerChoice, WorkerTaskError> {
+    let property_error = |property: &str, reason: String| WorkerTaskError::Property {
         task_id: task_id.to_owned(),
         property: property.to_owned(),
         reason,
@@ -187,6 +187,6 @@ mod tests {
     #[test]
     fn unknown_task_runner_types_are_refused() {
         let choice = choose(&props(json!({"taskRunner": {"type": "k8s"}})), "ubuntu", "t");
-        assert!(matches!(choice, Err(TaskError::Property { .. })));
+        assert!(matches!(choice, Err(WorkerTaskError::Property { .. })));
     }
 }
