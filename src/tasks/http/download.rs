@@ -76,7 +76,9 @@ pub(crate) async fn run(
             source,
         }
     };
-    tokio::fs::create_dir_all(&dir).await.map_err(io_error(&dir))?;
+    tokio::fs::create_dir_all(&dir)
+        .await
+        .map_err(io_error(&dir))?;
     let written = tokio::select! {
         written = stream_to(response, &path) => written,
         () = cancel.cancelled() => {

@@ -106,7 +106,9 @@ pub(crate) fn headers_output(headers: &reqwest::header::HeaderMap) -> Value {
         grouped
             .entry(name.as_str().to_owned())
             .or_default()
-            .push(Value::String(String::from_utf8_lossy(value.as_bytes()).into_owned()));
+            .push(Value::String(
+                String::from_utf8_lossy(value.as_bytes()).into_owned(),
+            ));
     }
     Value::Object(
         grouped

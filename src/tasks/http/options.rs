@@ -38,7 +38,10 @@ pub(crate) enum Auth {
 
 impl HttpOptions {
     /// Reads `options` (may be absent) and the task-level `allowFailed`.
-    pub(crate) fn parse(options: Option<&Value>, allow_failed: Option<bool>) -> Result<Self, String> {
+    pub(crate) fn parse(
+        options: Option<&Value>,
+        allow_failed: Option<bool>,
+    ) -> Result<Self, String> {
         let empty = serde_json::Map::new();
         let map = options.and_then(Value::as_object).unwrap_or(&empty);
         let duration = |value: Option<&Value>| -> Result<Option<Duration>, String> {
@@ -65,8 +68,8 @@ impl HttpOptions {
         };
         match map.get("timeout") {
             Some(Value::Object(timeouts)) => {
-                parsed.connect_timeout = duration(timeouts.get("connectTimeout"))?
-                    .or(parsed.connect_timeout);
+                parsed.connect_timeout =
+                    duration(timeouts.get("connectTimeout"))?.or(parsed.connect_timeout);
                 parsed.read_timeout =
                     duration(timeouts.get("readIdleTimeout"))?.or(parsed.read_timeout);
             }
@@ -98,7 +101,9 @@ impl HttpOptions {
     /// `request` with authentication added.
     pub(crate) fn authenticate(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
         match &self.auth {
-            Some(Auth::Basic { username, password }) => request.basic_auth(username, password.as_ref()),
+            Some(Auth::Basic { username, password }) => {
+                request.basic_auth(username, password.as_ref())
+            }
             Some(Auth::Bearer(token)) => request.bearer_auth(token),
             None => request,
         }
@@ -110,7 +115,9 @@ impl HttpOptions {
 fn auth(map: &serde_json::Map<String, Value>) -> Option<Auth> {
     let text = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_owned);
     if let Some(auth) = map.get("auth").and_then(Value::as_object) {
-        let kind = text(auth.get("type")).unwrap_or_default().to_ascii_uppercase();
+        let kind = text(auth.get("type"))
+            .unwrap_or_default()
+            .to_ascii_uppercase();
         if kind == "BEARER" {
             return text(auth.get("token")).map(Auth::Bearer);
         }

@@ -68,7 +68,11 @@ pub(crate) async fn run(
     );
     let failed = code >= 400 && !options.allow_failed;
     Ok(TaskResult {
-        ending: if failed { Ending::Failed } else { Ending::Success },
+        ending: if failed {
+            Ending::Failed
+        } else {
+            Ending::Success
+        },
         outputs,
         message: failed.then(|| format!("{method} {shown} failed with response code {code}")),
     })
@@ -94,10 +98,8 @@ fn body(
                     .to_owned(),
             ));
         }
-        let pairs: Vec<(String, String)> = form
-            .iter()
-            .map(|(k, v)| (k.clone(), text_of(v)))
-            .collect();
+        let pairs: Vec<(String, String)> =
+            form.iter().map(|(k, v)| (k.clone(), text_of(v))).collect();
         request = request.form(&pairs);
     } else if let Some(body) = &task.body {
         let is_text = body.is_string();

@@ -78,11 +78,13 @@ async fn read_stored(sources: &InputSources<'_>, uri: &str) -> Result<Vec<u8>, W
         source,
     };
     let path = sources.files.path_of(uri).await.map_err(files_error)?;
-    tokio::fs::read(&path).await.map_err(|source| WorkerTaskError::Io {
-        task_id: sources.task_id.to_owned(),
-        path,
-        source,
-    })
+    tokio::fs::read(&path)
+        .await
+        .map_err(|source| WorkerTaskError::Io {
+            task_id: sources.task_id.to_owned(),
+            path,
+            source,
+        })
 }
 
 /// Files of `namespaceFiles: {enabled, include, exclude, namespaces}`.

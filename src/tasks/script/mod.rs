@@ -28,8 +28,8 @@ use super::masking::{masked, masked_logs};
 use super::rendering::{render_task, render_value, with_entries};
 use super::result::TaskResult;
 use crate::runner::{
-    CommandOutcome, CommandSpec, EXECUTION_LABEL, LogLine, RunnerConfig, RunnerError, TASKRUN_LABEL,
-    work_paths,
+    CommandOutcome, CommandSpec, EXECUTION_LABEL, LogLine, RunnerConfig, RunnerError,
+    TASKRUN_LABEL, work_paths,
 };
 use crate::spec::{Task, Templated};
 
@@ -184,10 +184,7 @@ async fn execute(
     match &spec.runner {
         RunnerConfig::Process => crate::runner::process::run(spec, work_dir, logs, cancel).await,
         RunnerConfig::Docker(options) => {
-            let docker = facilities
-                .docker
-                .client_for(choice.host.as_deref())
-                .await?;
+            let docker = facilities.docker.client_for(choice.host.as_deref()).await?;
             crate::runner::docker::run_with(&docker, spec, options, work_dir, logs, cancel).await
         }
     }

@@ -48,7 +48,10 @@ fn ending(outcome: &CommandOutcome, spec: &CommandSpec) -> (Ending, Option<Strin
     if outcome.exit_code != 0 {
         return (
             Ending::Failed,
-            Some(format!("command failed with exit code {}", outcome.exit_code)),
+            Some(format!(
+                "command failed with exit code {}",
+                outcome.exit_code
+            )),
         );
     }
     if spec.warning_on_stderr && outcome.stderr_seen {

@@ -18,8 +18,13 @@ const LEGACY_PROCESS_RUNNER: &str = "io.kestra.plugin.scripts.runner.Process";
 
 /// The properties deciding the runner; they are rendered before the rest of the task because
 /// `workingDir` depends on the runner.
-pub(crate) const RUNNER_PROPERTIES: [&str; 5] =
-    ["taskRunner", "containerImage", "runner", "docker", "dockerOptions"];
+pub(crate) const RUNNER_PROPERTIES: [&str; 5] = [
+    "taskRunner",
+    "containerImage",
+    "runner",
+    "docker",
+    "dockerOptions",
+];
 
 /// The runner of a script task and the Docker engine it names, if any.
 #[derive(Debug, Clone, PartialEq)]
@@ -59,7 +64,9 @@ pub(crate) fn choose(
             }
             other => Err(property_error(
                 "taskRunner.type",
-                format!("unsupported task runner `{other}` (use {PROCESS_RUNNER} or {DOCKER_RUNNER})"),
+                format!(
+                    "unsupported task runner `{other}` (use {PROCESS_RUNNER} or {DOCKER_RUNNER})"
+                ),
             )),
         };
     }
@@ -80,7 +87,10 @@ pub(crate) fn choose(
         .or(container_image)
         .unwrap_or(default_image);
     let mut options = DockerOptions::new(image);
-    if let Some(policy) = legacy.and_then(|d| d.get("pullPolicy")).and_then(Value::as_str) {
+    if let Some(policy) = legacy
+        .and_then(|d| d.get("pullPolicy"))
+        .and_then(Value::as_str)
+    {
         options.pull_policy =
             pull_policy(policy).map_err(|reason| property_error("docker.pullPolicy", reason))?;
     }
@@ -186,7 +196,11 @@ mod tests {
 
     #[test]
     fn unknown_task_runner_types_are_refused() {
-        let choice = choose(&props(json!({"taskRunner": {"type": "k8s"}})), "ubuntu", "t");
+        let choice = choose(
+            &props(json!({"taskRunner": {"type": "k8s"}})),
+            "ubuntu",
+            "t",
+        );
         assert!(matches!(choice, Err(WorkerTaskError::Property { .. })));
     }
 }
