@@ -1,6 +1,6 @@
 mod load;
 mod source;
 
+mod store;
 mod files;
 mod runner;
-mod store;
