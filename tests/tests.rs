@@ -4,3 +4,4 @@ mod source;
 mod store;
 mod files;
 mod runner;
+mod worker;
