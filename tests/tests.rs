@@ -5,3 +5,5 @@ mod store;
 mod files;
 mod runner;
 mod worker;
+mod scripts;
+mod http_tasks;
