@@ -1,6 +1,7 @@
 //! One file per subcommand: parse flags, call the library, print. Errors become messages here
 //! and nowhere else.
 
+pub mod run;
 pub mod schema;
 
 use clap::{Parser, Subcommand};
@@ -18,6 +19,8 @@ pub struct Cli {
 pub enum Command {
     /// Print the JSON Schema of flow files.
     Schema(schema::Args),
+    /// Run one execution of a flow file to its end.
+    Run(run::Args),
 }
 
 /// Runs the parsed command line and returns the process exit code.
@@ -25,6 +28,7 @@ pub fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Schema(args) => schema::run(args),
+        Command::Run(args) => run::run(args),
     };
     match result {
         Ok(code) => code,

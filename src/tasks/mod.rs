@@ -31,6 +31,7 @@ pub use error::WorkerTaskError;
 pub use invocation::{Facilities, Invocation, is_worker_task, run_worker_task};
 pub use namespace_files::{DirNamespaceFiles, NamespaceFiles, NoNamespaceFiles};
 pub use result::{Ending, TaskResult};
+pub use control::truthy as truthy_value;
 
 use crate::spec::TaskKind;
 
