@@ -356,3 +356,187 @@ pub async fn wait_state(h: &Harness, id: &str, state: State) -> TaskRun {
 pub fn repo_namespace_files(root: &std::path::Path) -> Arc<dyn NamespaceFiles> {
     Arc::new(DirNamespaceFiles::new(root))
 }
+
+/// An engine and a worker that share nothing but the SQLite database file (each opens its own
+/// connection pool, as two processes would).
+pub struct EngineAndWorker {
+    pub engine: baton::engine::Engine,
+    pub engine_store: Arc<dyn Store>,
+    pub worker: Harness,
+}
+
+impl EngineAndWorker {
+    /// Starts both over a fresh database.
+    pub async fn start() -> EngineAndWorker {
+        let worker = Harness::start().await;
+        let engine_store: Arc<dyn Store> = Arc::new(
+            SqliteStore::open(&worker.db_url)
+                .await
+                .expect("second connection"),
+        );
+        let resolver = Arc::new(baton::engine::StoreFlowResolver::new(Arc::clone(
+            &engine_store,
+        )));
+        let config = baton::engine::EngineConfig {
+            data_dir: worker.dir.path().join("files"),
+            ..baton::engine::EngineConfig::default()
+        };
+        let engine = baton::engine::Engine::new(
+            Arc::clone(&engine_store),
+            baton::template::Renderer::new(),
+            resolver,
+            config,
+        );
+        EngineAndWorker {
+            engine,
+            engine_store,
+            worker,
+        }
+    }
+
+    /// Deploys a flow source; returns (namespace, id).
+    pub async fn deploy(&self, source: &str) -> (String, String) {
+        let (namespace, id) = baton::engine::flow_identity(source).expect("flow identity");
+        self.engine_store
+            .deploy_revision(baton::store::model::NewRevision {
+                namespace: namespace.clone(),
+                id: id.clone(),
+                source: source.to_owned(),
+                commit: None,
+                path: None,
+                author: None,
+            })
+            .await
+            .expect("deploy");
+        (namespace, id)
+    }
+
+    /// Runs one execution of a deployed flow to its end.
+    pub async fn execute(
+        &self,
+        flow: &(String, String),
+        inputs: serde_json::Map<String, Value>,
+    ) -> (Execution, Vec<TaskRun>) {
+        let execution = self
+            .engine
+            .start_execution(&flow.0, &flow.1, inputs, Vec::new(), None)
+            .await
+            .expect("start");
+        let done = tokio::time::timeout(
+            Duration::from_secs(120),
+            self.engine.wait_for(&execution.id),
+        )
+        .await
+        .expect("execution ends in time")
+        .expect("wait");
+        let runs = self
+            .engine_store
+            .task_runs(&done.id)
+            .await
+            .expect("task runs");
+        (done, runs)
+    }
+
+    /// Every log message of an execution, joined by newlines.
+    pub async fn log_text(&self, execution_id: &str) -> String {
+        self.engine_store
+            .logs(execution_id, &LogFilter::default())
+            .await
+            .expect("logs")
+            .into_iter()
+            .map(|l| l.message)
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+const SHELL_FLOW: &str = r#"
+id: shell_end_to_end
+namespace: company.team
+inputs:
+  - id: who
+    type: STRING
+    defaults: world
+tasks:
+  - id: make
+    type: io.kestra.plugin.scripts.shell.Commands
+    outputFiles: ["greeting.txt"]
+    commands:
+      - echo "hello {{ inputs.who }}" > greeting.txt
+      - echo '::{"outputs":{"count":3}}::'
+  - id: read
+    type: io.kestra.plugin.scripts.shell.Commands
+    inputFiles:
+      in.txt: "{{ outputs.make.outputFiles['greeting.txt'] }}"
+    commands:
+      - cat in.txt
+  - id: report
+    type: io.kestra.plugin.core.log.Log
+    message: "count is {{ outputs.make.vars.count }}"
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_engine_and_a_worker_sharing_only_the_database_run_a_shell_flow() {
+    let both = EngineAndWorker::start().await;
+    let flow = both.deploy(SHELL_FLOW).await;
+    let mut inputs = serde_json::Map::new();
+    inputs.insert("who".into(), json!("baton"));
+    let (done, runs) = both.execute(&flow, inputs).await;
+    assert_eq!(done.state, State::Success, "error: {:?}", done.error);
+    let make = runs.iter().find(|r| r.task_id == "make").expect("make");
+    assert_eq!(make.dispatch, Dispatch::Worker);
+    assert!(make.payload.is_some());
+    assert_eq!(
+        make.attempts.last().and_then(|a| a.worker_id.as_deref()),
+        Some(both.worker.worker_id.as_str())
+    );
+    let logs = both.log_text(&done.id).await;
+    assert!(logs.contains("hello baton"), "{logs}");
+    assert!(logs.contains("count is 3"), "{logs}");
+    both.worker.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_failing_script_fails_the_execution_and_a_kill_reaches_the_worker() {
+    let both = EngineAndWorker::start().await;
+    let failing = both
+        .deploy("id: failing\nnamespace: company.team\ntasks:\n  - id: boom\n    type: io.kestra.plugin.scripts.shell.Commands\n    commands: [\"exit 4\"]\n")
+        .await;
+    let (done, _) = both.execute(&failing, serde_json::Map::new()).await;
+    assert_eq!(done.state, State::Failed);
+    let slow = both
+        .deploy("id: slow\nnamespace: company.team\ntasks:\n  - id: nap\n    type: io.kestra.plugin.scripts.shell.Commands\n    commands: [\"sleep 60\"]\n")
+        .await;
+    let execution = both
+        .engine
+        .start_execution(&slow.0, &slow.1, serde_json::Map::new(), Vec::new(), None)
+        .await
+        .expect("start");
+    let start = Instant::now();
+    loop {
+        let runs = both
+            .engine_store
+            .task_runs(&execution.id)
+            .await
+            .expect("runs");
+        if runs.iter().any(|r| r.state == State::Running) {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(20), "never running");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    both.engine.kill(&execution.id).await.expect("kill");
+    let done = tokio::time::timeout(Duration::from_secs(30), both.engine.wait_for(&execution.id))
+        .await
+        .expect("killed in time")
+        .expect("wait");
+    assert_eq!(done.state, State::Killed);
+    assert!(start.elapsed() < Duration::from_secs(20));
+    let runs = both
+        .engine_store
+        .task_runs(&execution.id)
+        .await
+        .expect("runs");
+    assert_eq!(runs[0].state, State::Killed, "{:?}", runs[0]);
+    both.worker.stop().await;
+}
