@@ -443,3 +443,89 @@ async fn the_collect_stats_tutorial_flow_runs_on_the_process_runner() {
     );
     h.stop().await;
 }
+
+const PYTHON_IMAGE: &str = "baton-test-python:latest";
+
+/// Builds the Python test image (tests/images/build-python.sh) once; `None` (reason printed)
+/// when there is no Docker engine or the image cannot be built here.
+async fn python_image() -> Option<&'static str> {
+    if !available(Runner::Docker).await {
+        return None;
+    }
+    static BUILT: OnceLock<Result<(), String>> = OnceLock::new();
+    let built = BUILT.get_or_init(|| {
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/images/build-python.sh");
+        let output = std::process::Command::new("sh")
+            .arg(script)
+            .output()
+            .map_err(|e| format!("{script}: {e}"))?;
+        if output.status.success() {
+            Ok(())
+        } else {
+            Err(String::from_utf8_lossy(&output.stderr).into_owned())
+        }
+    });
+    match built {
+        Ok(()) => Some(PYTHON_IMAGE),
+        Err(reason) => {
+            eprintln!("skipped: {PYTHON_IMAGE} could not be built: {reason}");
+            None
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn kestra_outputs_from_python_in_docker_reach_the_next_task() {
+    let Some(image) = python_image().await else {
+        return;
+    };
+    let h = Harness::start().await;
+    let script = json!({
+        "id": "py",
+        "type": "io.kestra.plugin.scripts.python.Script",
+        "containerImage": image,
+        "taskRunner": {"type": DOCKER_RUNNER, "pullPolicy": "NEVER"},
+        "script": "from kestra import Kestra\nKestra.outputs({'rows': 11})\n",
+    });
+    let py = h.run(script, json!({})).await;
+    assert_eq!(py.state, State::Success, "error: {:?}\n{}", py.error, h.log_text(&py.id).await);
+    assert_eq!(output(&py, "/vars/rows"), &json!(11));
+    let next = shell(Runner::Docker, "next", &["echo 'rows={{ outputs.py.vars.rows }}'"]);
+    let next = h.run(next, vars_with_outputs(json!({"py": py.outputs}))).await;
+    assert_eq!(next.state, State::Success);
+    assert!(h.log_text(&next.id).await.contains("rows=11"));
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_collect_stats_tutorial_task_runs_on_the_docker_runner() {
+    let Some(image) = python_image().await else {
+        return;
+    };
+    let router = axum::Router::new().route(
+        "/repos/kestra-io/kestra.json",
+        axum::routing::get(|| async {
+            axum::Json(json!({"full_name": "kestra-io/kestra", "stargazers_count": 999, "forks_count": 9}))
+        }),
+    );
+    let addr = serve(router).await;
+    let source = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/flows/tutorial/collect_stats.yaml"
+    ))
+    .expect("flow file");
+    let flow = baton::load::parse_str(&source, &baton::load::Limits::default())
+        .expect("flow parses")
+        .value;
+    let mut task = flow["tasks"][0].clone();
+    // Same task on Docker; the host network lets the container reach the 127.0.0.1 server.
+    task["containerImage"] = json!(image);
+    task["taskRunner"] = json!({"type": DOCKER_RUNNER, "pullPolicy": "NEVER", "networkMode": "host"});
+    let h = Harness::start().await;
+    let url = format!("http://{addr}/repos/kestra-io/kestra.json");
+    let run = h.run(task, json!({"inputs": {"stats_url": url}})).await;
+    assert_eq!(run.state, State::Success, "error: {:?}\n{}", run.error, h.log_text(&run.id).await);
+    assert_eq!(output(&run, "/vars/stars"), &json!(999));
+    assert!(h.log_text(&run.id).await.contains("kestra-io/kestra has 999 stars"));
+    h.stop().await;
+}

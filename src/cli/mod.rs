@@ -3,6 +3,7 @@
 
 pub mod run;
 pub mod schema;
+pub mod worker;
 
 use clap::{Parser, Subcommand};
 
@@ -21,6 +22,8 @@ pub enum Command {
     Schema(schema::Args),
     /// Run one execution of a flow file to its end.
     Run(run::Args),
+    /// Run a standalone worker sharing the engine's database.
+    Worker(worker::Args),
 }
 
 /// Runs the parsed command line and returns the process exit code.
@@ -29,6 +32,7 @@ pub fn main() -> std::process::ExitCode {
     let result = match cli.command {
         Command::Schema(args) => schema::run(args),
         Command::Run(args) => run::run(args),
+        Command::Worker(args) => worker::run(args),
     };
     match result {
         Ok(code) => code,

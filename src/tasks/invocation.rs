@@ -108,7 +108,19 @@ async fn dispatch(
         | K::NodeCommands(_)
         | K::LegacyPython(_) => script::run(invocation, facilities, logs, cancel).await,
         K::HttpRequest(_) | K::HttpDownload(_) => {
-            http::run(invocation, facilities, logs, cancel).await
+            // The task's `timeout` bounds the whole exchange (script runners apply their own).
+            let limit = task.common.timeout.as_ref().and_then(|t| t.literal());
+            let exchange = http::run(invocation, facilities, logs, cancel);
+            match limit.map(|d| d.as_std()) {
+                Some(limit) => match tokio::time::timeout(limit, exchange).await {
+                    Ok(result) => result,
+                    Err(_) => Ok(TaskResult::failed(format!(
+                        "timed out after {}",
+                        crate::spec::Duration::from_std(limit)
+                    ))),
+                },
+                None => exchange.await,
+            }
         }
         _ => Err(WorkerTaskError::NotWorkerTask {
             task_id: task.id.clone(),
