@@ -35,7 +35,10 @@ fn figures(mut samples: Vec<Duration>) -> Figures {
 }
 
 fn print(name: &str, f: &Figures) {
-    println!("{name:<44} median {:>8.2} ms   mean {:>8.2} ms", f.median, f.mean);
+    println!(
+        "{name:<44} median {:>8.2} ms   mean {:>8.2} ms",
+        f.median, f.mean
+    );
 }
 
 fn plain(program: &str, args: &[&str]) -> Duration {
@@ -122,7 +125,10 @@ async fn main() {
         process.median / sh.median
     );
     if facilities.docker.client().await.is_err() {
-        println!("Docker: skipped, no engine reachable at {}", facilities.docker.host());
+        println!(
+            "Docker: skipped, no engine reachable at {}",
+            facilities.docker.host()
+        );
         return;
     }
     let docker_runs = runs.min(20);

@@ -488,10 +488,22 @@ async fn kestra_outputs_from_python_in_docker_reach_the_next_task() {
         "script": "from kestra import Kestra\nKestra.outputs({'rows': 11})\n",
     });
     let py = h.run(script, json!({})).await;
-    assert_eq!(py.state, State::Success, "error: {:?}\n{}", py.error, h.log_text(&py.id).await);
+    assert_eq!(
+        py.state,
+        State::Success,
+        "error: {:?}\n{}",
+        py.error,
+        h.log_text(&py.id).await
+    );
     assert_eq!(output(&py, "/vars/rows"), &json!(11));
-    let next = shell(Runner::Docker, "next", &["echo 'rows={{ outputs.py.vars.rows }}'"]);
-    let next = h.run(next, vars_with_outputs(json!({"py": py.outputs}))).await;
+    let next = shell(
+        Runner::Docker,
+        "next",
+        &["echo 'rows={{ outputs.py.vars.rows }}'"],
+    );
+    let next = h
+        .run(next, vars_with_outputs(json!({"py": py.outputs})))
+        .await;
     assert_eq!(next.state, State::Success);
     assert!(h.log_text(&next.id).await.contains("rows=11"));
     h.stop().await;
@@ -505,7 +517,9 @@ async fn the_collect_stats_tutorial_task_runs_on_the_docker_runner() {
     let router = axum::Router::new().route(
         "/repos/kestra-io/kestra.json",
         axum::routing::get(|| async {
-            axum::Json(json!({"full_name": "kestra-io/kestra", "stargazers_count": 999, "forks_count": 9}))
+            axum::Json(
+                json!({"full_name": "kestra-io/kestra", "stargazers_count": 999, "forks_count": 9}),
+            )
         }),
     );
     let addr = serve(router).await;
@@ -520,12 +534,23 @@ async fn the_collect_stats_tutorial_task_runs_on_the_docker_runner() {
     let mut task = flow["tasks"][0].clone();
     // Same task on Docker; the host network lets the container reach the 127.0.0.1 server.
     task["containerImage"] = json!(image);
-    task["taskRunner"] = json!({"type": DOCKER_RUNNER, "pullPolicy": "NEVER", "networkMode": "host"});
+    task["taskRunner"] =
+        json!({"type": DOCKER_RUNNER, "pullPolicy": "NEVER", "networkMode": "host"});
     let h = Harness::start().await;
     let url = format!("http://{addr}/repos/kestra-io/kestra.json");
     let run = h.run(task, json!({"inputs": {"stats_url": url}})).await;
-    assert_eq!(run.state, State::Success, "error: {:?}\n{}", run.error, h.log_text(&run.id).await);
+    assert_eq!(
+        run.state,
+        State::Success,
+        "error: {:?}\n{}",
+        run.error,
+        h.log_text(&run.id).await
+    );
     assert_eq!(output(&run, "/vars/stars"), &json!(999));
-    assert!(h.log_text(&run.id).await.contains("kestra-io/kestra has 999 stars"));
+    assert!(
+        h.log_text(&run.id)
+            .await
+            .contains("kestra-io/kestra has 999 stars")
+    );
     h.stop().await;
 }
