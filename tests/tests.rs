@@ -2,9 +2,11 @@ mod engine;
 mod load;
 mod source;
 
-mod store;
 mod files;
+mod jdbc;
 mod runner;
 mod worker;
 mod scripts;
 mod http_tasks;
+mod template;
+mod store;

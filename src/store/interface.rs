@@ -19,10 +19,12 @@ use serde_json::Value;
 
 use crate::store::error::StoreResult;
 use crate::store::filter::{ExecutionFilter, LogFilter, Page};
+use crate::store::model::Lease;
 use crate::store::model::{
     Execution, FlowRevision, FlowSyncStatus, KvEntry, LogEntry, NewLog, NewRevision, State,
     SyncStatus, TaskRun, WorkerInfo,
 };
+use crate::store::notify::{Channel, Subscription};
 use crate::store::transition::Transition;
 
 /// The persistence of baton, shared by every component as `Arc<dyn Store>`.
@@ -179,12 +181,49 @@ pub trait Store: Send + Sync {
     /// Every registered worker, by id.
     async fn workers(&self) -> StoreResult<Vec<WorkerInfo>>;
 
+    // --- wake-ups ----------------------------------------------------------------------------
+
+    /// Subscribes to wake-ups on `channel`, published when a write that makes work available
+    /// commits (on Postgres, from any process sharing the database). Wake-ups can be lost
+    /// (e.g. while Postgres restarts): keep polling as the safety net.
+    async fn subscribe(&self, channel: Channel) -> StoreResult<Subscription>;
+
+    // --- leader leases -----------------------------------------------------------------------
+
+    /// Takes or renews the lease `name` for `holder` for `ttl` if it is free, expired or
+    /// already `holder`'s; returns its term (which grows on every new tenure), or `None` if
+    /// another holder has it.
+    async fn try_acquire_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        ttl: Duration,
+    ) -> StoreResult<Option<i64>>;
+    /// Gives the lease up if `holder` has it (the term is kept, so the next one grows);
+    /// true if it did.
+    async fn release_lease(&self, name: &str, holder: &str) -> StoreResult<bool>;
+    /// Who holds the lease now (`None` if free or expired).
+    async fn lease_holder(&self, name: &str) -> StoreResult<Option<Lease>>;
+
     // --- retention ---------------------------------------------------------------------------
 
     /// Deletes up to `batch` terminal executions that ended before `before`, with their task
     /// runs, logs and slots, and trigger ticks older than `before`; returns how many
     /// executions were deleted (call again until it returns less than `batch`).
     async fn purge_executions_before(&self, before: DateTime<Utc>, batch: i64) -> StoreResult<i64>;
+    /// Calls `purge_executions_before` until a batch comes back short (each batch is its own
+    /// transaction, so locks stay short); returns how many executions were deleted in all.
+    async fn purge_all_before(&self, before: DateTime<Utc>, batch: i64) -> StoreResult<i64> {
+        let batch = batch.max(1);
+        let mut total = 0;
+        loop {
+            let deleted = self.purge_executions_before(before, batch).await?;
+            total += deleted;
+            if deleted < batch {
+                return Ok(total);
+            }
+        }
+    }
 
     // --- health ------------------------------------------------------------------------------
 

@@ -8,12 +8,15 @@ mod error;
 mod filter;
 mod interface;
 pub mod model;
+mod notify;
 mod open;
+pub mod postgres;
 pub mod sqlite;
 mod transition;
 
 pub use error::{StoreError, StoreResult};
 pub use filter::{ExecutionFilter, LogFilter, Page};
 pub use interface::Store;
+pub use notify::{ALL_CHANNELS, Channel, Hub, Subscription};
 pub use open::open_store;
 pub use transition::Transition;

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use crate::store::error::{StoreError, StoreResult};
 use crate::store::interface::Store;
+use crate::store::postgres::PostgresStore;
 use crate::store::sqlite::SqliteStore;
 
 /// Opens the store a URL names: `sqlite://path`, `sqlite::memory:` or `postgres://...`.
@@ -12,9 +13,7 @@ pub async fn open_store(url: &str) -> StoreResult<Arc<dyn Store>> {
         return Ok(Arc::new(SqliteStore::open(url).await?));
     }
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        return Err(StoreError::Unsupported(
-            "postgres backend not built yet".to_string(),
-        ));
+        return Ok(Arc::new(PostgresStore::connect(url).await?));
     }
     let scheme = url.split(':').next().unwrap_or_default();
     Err(StoreError::Unsupported(format!(

@@ -17,6 +17,7 @@ pub(crate) fn register(env: &mut minijinja::Environment<'static>) {
     env.add_filter("last", last);
     env.add_filter("join", join);
     env.add_filter("merge", merge);
+    env.add_filter("jq", super::jq::jq);
 }
 
 fn keys(value: Value) -> Result<Value, Error> {
@@ -28,10 +29,12 @@ fn keys(value: Value) -> Result<Value, Error> {
 
 fn values(value: Value) -> Result<Value, Error> {
     if value.kind() != ValueKind::Map {
-        return Err(failure(format!("values expects a map, got {}", value.kind())));
+        return Err(failure(format!(
+            "values expects a map, got {}",
+            value.kind()
+        )));
     }
-    let items: Result<Vec<Value>, Error> =
-        value.try_iter()?.map(|k| value.get_item(&k)).collect();
+    let items: Result<Vec<Value>, Error> = value.try_iter()?.map(|k| value.get_item(&k)).collect();
     Ok(Value::from(items?))
 }
 
@@ -84,7 +87,7 @@ fn join(value: Value, separator: Option<String>) -> Result<String, Error> {
     }
     Ok(value
         .try_iter()?
-        .map(|v| v.to_string())
+        .map(|v| super::text::display(&v))
         .collect::<Vec<_>>()
         .join(&sep))
 }

@@ -22,6 +22,13 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     env.add_function("uuid", uuid);
     env.add_function("randomInt", random_int);
     env.add_function("read", read);
+    env.add_function("range", range);
+    env.add_function("max", |args: Rest<Value>| {
+        extreme(&args, std::cmp::Ordering::Greater)
+    });
+    env.add_function("min", |args: Rest<Value>| {
+        extreme(&args, std::cmp::Ordering::Less)
+    });
     env.add_function(PATH_FN, path);
     env.add_function(ABSENT_FN, absent);
 }
@@ -74,13 +81,20 @@ fn secret(state: &State, key: String, namespace: Option<String>) -> Result<Value
 }
 
 /// `kv(key, namespace=?, errorOnMissing=true)`: a value of the namespace KV store.
-fn kv(state: &State, key: String, namespace: Option<String>, kwargs: Kwargs) -> Result<Value, Error> {
+fn kv(
+    state: &State,
+    key: String,
+    namespace: Option<String>,
+    kwargs: Kwargs,
+) -> Result<Value, Error> {
     let handle = RenderHandle::of(state)?;
     let ns = kwargs
         .get::<Option<String>>("namespace")?
         .or(namespace)
         .unwrap_or_else(|| handle.namespace.clone());
-    let error_on_missing = kwargs.get::<Option<bool>>("errorOnMissing")?.unwrap_or(true);
+    let error_on_missing = kwargs
+        .get::<Option<bool>>("errorOnMissing")?
+        .unwrap_or(true);
     kwargs.assert_all_used()?;
     match handle.services.kv(&ns, &key) {
         Ok(Some(value)) => Ok(Value::from_serialize(&value)),
@@ -114,6 +128,41 @@ fn read(state: &State, uri: String) -> Result<Value, Error> {
         .read_file(&uri)
         .map(Value::from)
         .map_err(|e| failure(format!("read('{uri}'): {e}")))
+}
+
+/// Most items `range` may produce; fuel bounds the loop, this bounds the memory.
+const MAX_RANGE: i64 = 1_000_000;
+
+/// Pebble's `range(start, end, step=1)`: both ends included; one argument counts from 0.
+fn range(first: i64, end: Option<i64>, step: Option<i64>) -> Result<Value, Error> {
+    let (start, end) = match end {
+        Some(end) => (first, end),
+        None => (0, first - 1),
+    };
+    let step = step.unwrap_or(1);
+    if step == 0 {
+        return Err(failure("range: step cannot be 0"));
+    }
+    let count = (end - start) / step + 1;
+    if count > MAX_RANGE {
+        return Err(failure(format!("range: more than {MAX_RANGE} items")));
+    }
+    let items = (0..count.max(0)).map(|k| Value::from(start + k * step));
+    Ok(Value::from(items.collect::<Vec<_>>()))
+}
+
+/// `max(a, b, ...)` / `min(...)`: the extreme argument (a single list argument is spread).
+fn extreme(args: &[Value], wanted: std::cmp::Ordering) -> Result<Value, Error> {
+    let items: Vec<Value> = match args {
+        [single] if single.as_str().is_none() && single.try_iter().is_ok() => {
+            single.try_iter()?.collect()
+        }
+        _ => args.to_vec(),
+    };
+    Ok(items
+        .into_iter()
+        .reduce(|best, v| if v.cmp(&best) == wanted { v } else { best })
+        .unwrap_or(Value::from(())))
 }
 
 /// Walks `root` through `keys`; undefined as soon as a step is missing or null.

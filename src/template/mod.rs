@@ -13,6 +13,7 @@ mod encoding;
 mod error;
 mod functions;
 mod handle;
+mod jq;
 mod json;
 mod lexer;
 mod limits;
@@ -23,7 +24,9 @@ mod segments;
 mod syntax;
 mod text;
 
-pub use context::{EnvServices, RenderContext, TemplateServices, decode_secret, envs_from_process, mask};
+pub use context::{
+    EnvServices, RenderContext, TemplateServices, decode_secret, envs_from_process, mask,
+};
 pub use error::TemplateError;
 pub use limits::Limits;
 pub use renderer::Renderer;

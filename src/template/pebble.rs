@@ -20,8 +20,28 @@ pub(crate) const PATH_FN: &str = "__kestra_path";
 pub(crate) const ABSENT_FN: &str = "__kestra_absent";
 
 const KEYWORDS: [&str; 22] = [
-    "and", "or", "not", "in", "is", "if", "else", "elif", "for", "set", "endif", "endfor",
-    "true", "false", "none", "True", "False", "None", "recursive", "with", "contains", "null",
+    "and",
+    "or",
+    "not",
+    "in",
+    "is",
+    "if",
+    "else",
+    "elif",
+    "for",
+    "set",
+    "endif",
+    "endfor",
+    "true",
+    "false",
+    "none",
+    "True",
+    "False",
+    "None",
+    "recursive",
+    "with",
+    "contains",
+    "null",
 ];
 
 /// The template with Pebble syntax turned into Jinja; cheap when there is nothing to do.
@@ -59,6 +79,7 @@ fn needs_rewrite(code: &str) -> bool {
         || code.contains("contains")
         || code.contains("default")
         || code.contains(" is ")
+        || code.contains("loop.")
 }
 
 /// Rewrites a node sequence: groups first, then per comma-separated segment.
@@ -73,11 +94,16 @@ fn rewrite_seq(nodes: Vec<Node>, ternary: bool, statement: bool) -> Vec<Node> {
             other => other,
         })
         .collect();
+    let nodes = pebble_loop_index(nodes);
     let mut out = Vec::new();
     let mut segment = Vec::new();
     for node in nodes {
         if node.is_punct(",") {
-            out.extend(rewrite_segment(std::mem::take(&mut segment), ternary, statement));
+            out.extend(rewrite_segment(
+                std::mem::take(&mut segment),
+                ternary,
+                statement,
+            ));
             out.push(node);
         } else {
             segment.push(node);
@@ -87,28 +113,58 @@ fn rewrite_seq(nodes: Vec<Node>, ternary: bool, statement: bool) -> Vec<Node> {
     out
 }
 
-fn rewrite_segment(nodes: Vec<Node>, ternary: bool, statement: bool) -> Vec<Node> {
-    if ternary || statement {
-        if let Some(q) = nodes.iter().position(|n| n.is_punct("?")) {
-            let prefix_end = if statement { statement_prefix(&nodes[..q]) } else { 0 };
-            if let Some(colon) = matching_colon(&nodes, q) {
-                let mut out = nodes[..prefix_end].to_vec();
-                let cond = rewrite_operators(nodes[prefix_end..q].to_vec());
-                let then = rewrite_segment(nodes[q + 1..colon].to_vec(), true, false);
-                let other = rewrite_segment(nodes[colon + 1..].to_vec(), true, false);
-                let text = format!(
-                    "(({}) if ({}) else ({}))",
-                    text_of(&then).trim(),
-                    text_of(&cond).trim(),
-                    text_of(&other).trim()
-                );
-                out.push(Node::Space(" ".into()));
-                out.push(Node::Ident(text));
-                return out;
-            }
+/// Pebble's `loop.index` counts from 0 (Jinja's `loop.index0`); `loop.revindex` likewise.
+fn pebble_loop_index(mut nodes: Vec<Node>) -> Vec<Node> {
+    for i in 2..nodes.len() {
+        let renamed = match &nodes[i] {
+            Node::Ident(name) if name == "index" => "index0",
+            Node::Ident(name) if name == "revindex" => "revindex0",
+            _ => continue,
+        };
+        if nodes[i - 1].is_punct(".") && nodes[i - 2].is_ident("loop") {
+            nodes[i] = Node::Ident(renamed.into());
         }
     }
+    nodes
+}
+
+fn rewrite_segment(nodes: Vec<Node>, ternary: bool, statement: bool) -> Vec<Node> {
+    let question = nodes.iter().position(|n| n.is_punct("?"));
+    if (ternary || statement)
+        && let Some(q) = question
+        && let Some(colon) = matching_colon(&nodes, q)
+    {
+        let prefix_end = if statement {
+            statement_prefix(&nodes[..q])
+        } else {
+            keyword_argument_prefix(&nodes[..q])
+        };
+        let mut out = nodes[..prefix_end].to_vec();
+        let cond = rewrite_operators(nodes[prefix_end..q].to_vec());
+        let then = rewrite_segment(nodes[q + 1..colon].to_vec(), true, false);
+        let other = rewrite_segment(nodes[colon + 1..].to_vec(), true, false);
+        let text = format!(
+            "(({}) if ({}) else ({}))",
+            text_of(&then).trim(),
+            text_of(&cond).trim(),
+            text_of(&other).trim()
+        );
+        out.push(Node::Space(" ".into()));
+        out.push(Node::Ident(text));
+        return out;
+    }
     rewrite_operators(nodes)
+}
+
+/// In `name=cond ? a : b` (a keyword argument), where the expression starts.
+fn keyword_argument_prefix(nodes: &[Node]) -> usize {
+    let solid: Vec<usize> = (0..nodes.len()).filter(|&i| !nodes[i].is_space()).collect();
+    match solid.as_slice() {
+        [name, eq, ..] if matches!(nodes[*name], Node::Ident(_)) && nodes[*eq].is_punct("=") => {
+            eq + 1
+        }
+        _ => 0,
+    }
 }
 
 /// In a statement, where the expression starts: after `if`/`elif` or the last `=`.
@@ -201,10 +257,10 @@ fn coalesce_chain(lhs: Vec<Node>, nodes: &[Node], op_index: usize) -> (String, u
     let mut operands = vec![lhs];
     let mut ops = Vec::new();
     let mut i = op_index;
-    loop {
-        let Some(op) = nodes.get(i).filter(|n| n.is_punct("??") || n.is_punct("???")) else {
-            break;
-        };
+    while let Some(op) = nodes
+        .get(i)
+        .filter(|n| n.is_punct("??") || n.is_punct("???"))
+    {
         ops.push(op.text());
         let (rhs, next) = take_operand_forward(nodes, i + 1);
         operands.push(rhs);
@@ -238,7 +294,9 @@ fn safe_path(operand: &[Node]) -> String {
         .enumerate()
         .rposition(|(k, n)| k > 0 && matches!(n, Node::Group('(', _, _)));
     let root_end = last_call.map_or(1, |k| k + 1);
-    if parts.is_empty() || !matches!(parts[0], Node::Ident(_) | Node::Group('(', _, _)) && root_end == 1 {
+    if parts.is_empty()
+        || !matches!(parts[0], Node::Ident(_) | Node::Group('(', _, _)) && root_end == 1
+    {
         return text_of(operand).trim().to_string();
     }
     let root: String = parts[..root_end].iter().map(|n| n.text()).collect();
@@ -272,8 +330,7 @@ fn take_operand_back(out: &mut Vec<Node>) -> (Vec<Node>, Vec<Node>) {
         trailing.extend(out.pop());
     }
     let mut operand: Vec<Node> = Vec::new();
-    loop {
-        let Some(last) = out.pop() else { break };
+    while let Some(last) = out.pop() {
         let chainable = matches!(last, Node::Group('(' | '[', _, _));
         let is_name = matches!(&last, Node::Ident(_) | Node::Num(_));
         operand.insert(0, last);
@@ -292,7 +349,11 @@ fn take_operand_back(out: &mut Vec<Node>) -> (Vec<Node>, Vec<Node>) {
     }
     trailing.reverse();
     // `a | upper ?? b`: the filter chain belongs to the operand.
-    if let Some(p) = out.iter().rposition(|n| !n.is_space()).filter(|&p| out[p].is_punct("|")) {
+    if let Some(p) = out
+        .iter()
+        .rposition(|n| !n.is_space())
+        .filter(|&p| out[p].is_punct("|"))
+    {
         let mut pipe: Vec<Node> = out.drain(p..).collect();
         let (mut before, spaces) = take_operand_back(out);
         before.extend(spaces);
@@ -354,4 +415,83 @@ fn take_operand_forward(nodes: &[Node], from: usize) -> (Vec<Node>, usize) {
         }
     }
     (operand, i)
+}
+
+#[cfg(test)]
+mod tests {
+    /// The rewrite with whitespace removed: spacing is not part of the contract.
+    fn rewrite(source: &str) -> String {
+        super::rewrite(source).split_whitespace().collect()
+    }
+
+    fn squash(s: &str) -> String {
+        s.split_whitespace().collect()
+    }
+
+    #[test]
+    fn coalescing_becomes_a_path_safe_conditional() {
+        assert_eq!(
+            rewrite("{{ a.b ?? 'x' }}"),
+            squash(
+                "{{ ('x' if __kestra_absent(__kestra_path(a, 'b')) else (__kestra_path(a, 'b'))) }}"
+            )
+        );
+        assert_eq!(
+            rewrite("{{ o['t-1'].v ??? 1 }}"),
+            squash(
+                "{{ (1 if (__kestra_path(o, ('t-1'), 'v')) is undefined else (__kestra_path(o, ('t-1'), 'v'))) }}"
+            )
+        );
+    }
+
+    #[test]
+    fn chains_fold_from_the_right() {
+        let out = rewrite("{{ a ?? b ?? 'c' }}");
+        assert_eq!(
+            out,
+            squash(
+                "{{ (('c' if __kestra_absent(__kestra_path(b)) else (__kestra_path(b))) if __kestra_absent(__kestra_path(a)) else (__kestra_path(a))) }}"
+            )
+        );
+    }
+
+    #[test]
+    fn ternary_contains_and_null() {
+        assert_eq!(
+            rewrite("{{ x ? 1 : 2 }}"),
+            squash("{{ ((1) if (x) else (2)) }}")
+        );
+        assert_eq!(
+            rewrite("{{ f(k=x ? 1 : 2) }}"),
+            squash("{{ f(k= ((1) if (x) else (2))) }}")
+        );
+        assert_eq!(rewrite("{{ l contains 3 }}"), squash("{{ ((3) in (l)) }}"));
+        assert_eq!(rewrite("{{ x == null }}"), squash("{{ x == none }}"));
+        assert_eq!(
+            rewrite("{% if x ? true : false %}"),
+            squash("{% if ((true) if (x) else (false))%}")
+        );
+    }
+
+    #[test]
+    fn text_strings_comments_and_raw_blocks_are_untouched() {
+        let source = "a ?? b {{ 'c ?? d' }} {# e ?? f #} {% raw %}{{ g ?? h }}{% endraw %}";
+        assert_eq!(super::rewrite(source), source);
+    }
+
+    #[test]
+    fn default_and_defined_operands_are_path_safe() {
+        assert_eq!(
+            rewrite("{{ a.b | default(1) }}"),
+            squash("{{ __kestra_path(a, 'b')| default(1) }}")
+        );
+        assert_eq!(
+            rewrite("{{ a.b is not defined }}"),
+            squash("{{ __kestra_path(a, 'b')is not defined }}")
+        );
+        assert_eq!(
+            rewrite("{{ a | upper | default(1) }}"),
+            squash("{{ a | upper | default(1) }}")
+        );
+    }
 }

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::io;
 use std::sync::{Arc, Mutex};
 
+use minijinja::value::ValueKind;
 use minijinja::{Environment, ErrorKind, UndefinedBehavior, Value};
 
 use super::handle::{HANDLE_KEY, RenderHandle};
@@ -111,7 +112,9 @@ impl Renderer {
     ) -> Result<serde_json::Value, TemplateError> {
         match single_expression(template) {
             Some(code) => self.shared.evaluate(template, code, self.handle(ctx)),
-            None => self.render_str(template, ctx).map(serde_json::Value::String),
+            None => self
+                .render_str(template, ctx)
+                .map(serde_json::Value::String),
         }
     }
 
@@ -134,7 +137,13 @@ fn single_expression(template: &str) -> Option<&str> {
         return None;
     }
     match split(trimmed).as_slice() {
-        [Segment::Code { code, statement: false, .. }] => Some(code),
+        [
+            Segment::Code {
+                code,
+                statement: false,
+                ..
+            },
+        ] => Some(code),
         _ => None,
     }
 }
@@ -146,6 +155,7 @@ fn environment(limits: &Limits) -> Environment<'static> {
     env.set_fuel(Some(limits.fuel));
     env.set_recursion_limit(100);
     env.set_keep_trailing_newline(true);
+    env.set_formatter(kestra_formatter);
     // No loader is ever set: `include`/`import`/`extends` cannot reach files or the network.
     functions::register(&mut env);
     dates::register(&mut env);
@@ -159,6 +169,29 @@ fn environment(limits: &Limits) -> Environment<'static> {
 fn render_root(handle: &Arc<RenderHandle>) -> Value {
     let handle_value = Value::from_dyn_object(Arc::clone(handle));
     minijinja::context! { ..Value::from_iter([(HANDLE_KEY, handle_value)]), ..handle.vars.clone() }
+}
+
+/// Prints like Kestra: `true`/`false` in lower case, null as an empty string, lists and maps
+/// as compact JSON.
+fn kestra_formatter(
+    out: &mut minijinja::Output,
+    state: &minijinja::State,
+    value: &Value,
+) -> Result<(), minijinja::Error> {
+    if value.is_undefined() {
+        return Err(minijinja::Error::from(ErrorKind::UndefinedError));
+    }
+    if value.is_none() {
+        return Ok(());
+    }
+    if let Some(text) = text::pebble_scalar(value) {
+        return out.write_str(&text).map_err(minijinja::Error::from);
+    }
+    if matches!(value.kind(), ValueKind::Seq | ValueKind::Map) {
+        let text = serde_json::to_string(value).map_err(|e| functions::failure(e.to_string()))?;
+        return out.write_str(&text).map_err(minijinja::Error::from);
+    }
+    minijinja::escape_formatter(out, state, value)
 }
 
 /// A writer that refuses to grow past `limit` bytes.
@@ -186,7 +219,12 @@ impl io::Write for BoundedOutput {
 impl Shared {
     /// The Pebble-to-Jinja rewrite of `source`, cached.
     fn rewritten(&self, source: &str) -> Arc<str> {
-        if let Some(hit) = self.rewrites.lock().ok().and_then(|c| c.get(source).cloned()) {
+        if let Some(hit) = self
+            .rewrites
+            .lock()
+            .ok()
+            .and_then(|c| c.get(source).cloned())
+        {
             return hit;
         }
         let rewritten: Arc<str> = Arc::from(pebble::rewrite(source));
@@ -222,7 +260,7 @@ impl Shared {
         let template = self
             .env
             .template_from_str(&rewritten)
-            .map_err(|e| self.error(source, &handle.vars, e))?;
+            .map_err(|e| self.error(source, &handle, e))?;
         let mut out = BoundedOutput {
             buf: Vec::new(),
             limit: self.limits.max_output_bytes,
@@ -236,7 +274,7 @@ impl Shared {
                 limit: self.limits.max_output_bytes,
             });
         }
-        result.map_err(|e| self.error(source, &handle.vars, e))?;
+        result.map_err(|e| self.error(source, &handle, e))?;
         String::from_utf8(out.buf).map_err(|_| TemplateError::Render {
             template: source.to_string(),
             line: None,
@@ -254,11 +292,9 @@ impl Shared {
         let expr = self
             .env
             .compile_expression_owned(rewritten)
-            .map_err(|e| self.error(source, &handle.vars, e))?;
+            .map_err(|e| self.error(source, &handle, e))?;
         let ctx = render_root(&handle);
-        let value = expr
-            .eval(ctx)
-            .map_err(|e| self.error(source, &handle.vars, e))?;
+        let value = expr.eval(ctx).map_err(|e| self.error(source, &handle, e))?;
         if value.is_undefined() {
             return Err(self.undefined(source, &handle.vars, None));
         }
@@ -270,10 +306,11 @@ impl Shared {
     }
 
     /// Maps a minijinja error to a `TemplateError` about `source`.
-    fn error(&self, source: &str, vars: &Value, err: minijinja::Error) -> TemplateError {
+    fn error(&self, source: &str, handle: &RenderHandle, err: minijinja::Error) -> TemplateError {
+        let vars = &handle.vars;
         let template = source.to_string();
-        if let Some(inner) = std::error::Error::source(&err)
-            .and_then(|s| s.downcast_ref::<TemplateError>())
+        if let Some(inner) =
+            std::error::Error::source(&err).and_then(|s| s.downcast_ref::<TemplateError>())
         {
             return inner.clone();
         }
@@ -294,14 +331,19 @@ impl Shared {
                 line,
                 message: "templates cannot include or import other templates".into(),
             },
-            _ => TemplateError::Render {
-                template,
-                line,
-                message: match err.detail() {
+            _ => {
+                let message = match err.detail() {
                     Some(detail) => format!("{}: {detail}", err.kind()),
                     None => err.kind().to_string(),
-                },
-            },
+                };
+                // A filter may echo its input: never let a secret value reach an error message.
+                let secrets = handle.secrets.lock().map(|s| s.clone()).unwrap_or_default();
+                TemplateError::Render {
+                    template,
+                    line,
+                    message: super::mask(&message, &secrets),
+                }
+            }
         }
     }
 

@@ -41,7 +41,8 @@ pub(crate) fn split(source: &str) -> Vec<Segment<'_>> {
         }
         let marker = matches!(bytes.get(i + 2), Some(b'-' | b'+'));
         let open_len = if marker { 3 } else { 2 };
-        let close_marker = end >= 3 && matches!(bytes[end - 3], b'-' | b'+') && end - 3 >= i + open_len;
+        let close_marker =
+            end >= 3 && matches!(bytes[end - 3], b'-' | b'+') && end - 3 >= i + open_len;
         let close_len = if close_marker { 3 } else { 2 };
         let code = &source[i + open_len..end - close_len];
         out.push(Segment::Code {
@@ -52,12 +53,13 @@ pub(crate) fn split(source: &str) -> Vec<Segment<'_>> {
         });
         i = end;
         text_start = end;
-        if kind == b'%' && code.trim() == "raw" {
-            if let Some(raw_end) = raw_block_end(source, end) {
-                out.push(Segment::Text(&source[end..raw_end]));
-                i = raw_end;
-                text_start = raw_end;
-            }
+        if kind == b'%'
+            && code.trim() == "raw"
+            && let Some(raw_end) = raw_block_end(source, end)
+        {
+            out.push(Segment::Text(&source[end..raw_end]));
+            i = raw_end;
+            text_start = raw_end;
         }
     }
     if text_start < source.len() {

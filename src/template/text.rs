@@ -18,19 +18,21 @@ pub(crate) fn register(env: &mut minijinja::Environment<'static>) {
         s.find(&p).map_or(s.clone(), |i| s[..i].to_string())
     });
     env.add_filter("substringAfter", |s: String, p: String| {
-        s.find(&p).map_or(String::new(), |i| s[i + p.len()..].to_string())
+        s.find(&p)
+            .map_or(String::new(), |i| s[i + p.len()..].to_string())
     });
     env.add_filter("substringBeforeLast", |s: String, p: String| {
         s.rfind(&p).map_or(s.clone(), |i| s[..i].to_string())
     });
     env.add_filter("substringAfterLast", |s: String, p: String| {
-        s.rfind(&p).map_or(String::new(), |i| s[i + p.len()..].to_string())
+        s.rfind(&p)
+            .map_or(String::new(), |i| s[i + p.len()..].to_string())
     });
     env.add_filter("number", number);
     env.add_filter("default", default);
     env.add_filter("d", default);
     env.add_filter("abbreviate", abbreviate);
-    env.add_filter("string", |v: Value| v.to_string());
+    env.add_filter("string", |v: Value| display(&v));
     env.add_test("null", |v: Value| v.is_none() || v.is_undefined());
     env.add_test("empty", is_empty);
 }
@@ -123,11 +125,32 @@ fn is_empty(value: Value) -> bool {
 }
 
 /// `abbreviate(length)`: cut to `length` characters ending with `...`.
-fn abbreviate(_state: &State, value: String, length: usize, kwargs: Kwargs) -> Result<String, Error> {
+fn abbreviate(
+    _state: &State,
+    value: String,
+    length: usize,
+    kwargs: Kwargs,
+) -> Result<String, Error> {
     kwargs.assert_all_used()?;
     if value.chars().count() <= length {
         return Ok(value);
     }
     let keep = length.saturating_sub(3);
     Ok(value.chars().take(keep).collect::<String>() + "...")
+}
+
+/// Pebble's text for booleans (`true`/`false`), `None` for other values.
+pub(crate) fn pebble_scalar(value: &Value) -> Option<String> {
+    match value.kind() {
+        ValueKind::Bool => Some(value.is_true().to_string()),
+        _ => None,
+    }
+}
+
+/// A value as Pebble prints it inside strings (`true`, not `True`; null as empty).
+pub(crate) fn display(value: &Value) -> String {
+    if value.is_none() || value.is_undefined() {
+        return String::new();
+    }
+    pebble_scalar(value).unwrap_or_else(|| value.to_string())
 }

@@ -1,5 +1,6 @@
 //! The `Store` contract, written against `Arc<dyn Store>` so that every backend runs the same
-//! suite: `backends()` lists the stores to test (SQLite in a temp dir today).
+//! suite: `backends()` lists the stores to test: SQLite in a temp dir always, and Postgres (in
+//! a fresh schema) when `BATON_TEST_POSTGRES_URL` is set.
 
 use std::sync::Arc;
 
@@ -12,30 +13,54 @@ use tempfile::TempDir;
 mod executions;
 mod flows;
 mod kv;
+mod leases;
 mod logs;
 mod open;
+mod postgres;
+mod purge;
 mod queue;
+mod races;
 mod retention;
+mod schema;
 mod slots;
 mod status;
+mod tailing;
 mod triggers;
+mod wakeups;
 mod workers;
 
-/// A store under test, with whatever must live as long as it.
+/// A store under test, with whatever must live as long as it (fields drop in order: the
+/// store first, then its directory or schema).
 struct Backend {
     store: Arc<dyn Store>,
-    _dir: TempDir,
+    _dir: Option<TempDir>,
+    _schema: Option<schema::Schema>,
 }
 
+/// Connections per Postgres store in the shared suite: enough for its concurrency checks,
+/// few enough for many tests at once on one server.
+const SUITE_CONNECTIONS: u32 = 6;
+
 /// Every backend the suite runs on.
-async fn backends() -> Vec<Backend> {
+async fn backends(test: &str) -> Vec<Backend> {
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!("sqlite://{}", dir.path().join("baton.db").display());
     let store = SqliteStore::open(&url).await.expect("open sqlite store");
-    vec![Backend {
+    let mut backends = vec![Backend {
         store: Arc::new(store),
-        _dir: dir,
-    }]
+        _dir: Some(dir),
+        _schema: None,
+    }];
+    if let Some(url) = schema::postgres_url(test) {
+        let schema = schema::Schema::create(&url).await;
+        let store = schema.store(SUITE_CONNECTIONS).await;
+        backends.push(Backend {
+            store: Arc::new(store),
+            _dir: None,
+            _schema: Some(schema),
+        });
+    }
+    backends
 }
 
 /// One `#[tokio::test]` per check, each running the check on every backend.
@@ -45,7 +70,7 @@ macro_rules! store_tests {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
                 async fn $check() {
-                    for backend in super::backends().await {
+                    for backend in super::backends(stringify!($check)).await {
                         super::$module::$check(backend.store.clone()).await;
                     }
                 }
@@ -73,6 +98,13 @@ store_tests!(
     workers::workers_register_and_heartbeat,
     retention::purge_removes_old_terminal_executions_in_batches,
     open::ping_answers,
+    leases::two_contenders_never_both_hold_a_lease,
+    leases::a_lease_fails_over_after_expiry_and_its_term_grows,
+    wakeups::queued_worker_runs_and_completions_wake_subscribers,
+    tailing::tailing_logs_by_id_never_skips_a_line_of_concurrent_writers,
+    races::concurrent_deploys_number_revisions_once_each,
+    races::concurrent_steps_on_one_execution_let_exactly_one_win,
+    purge::purge_all_loops_over_batches_until_nothing_old_is_left,
 );
 
 /// Now, at the microsecond precision the store keeps.

@@ -22,10 +22,6 @@ async fn open_store_picks_the_backend_from_the_url() {
         .expect("set");
     assert_eq!(memory.kv_get("ns", "k").await.expect("get"), Some(json!(1)));
     assert!(matches!(
-        open_store("postgres://localhost/baton").await,
-        Err(StoreError::Unsupported(_))
-    ));
-    assert!(matches!(
         open_store("mysql://localhost/baton").await,
         Err(StoreError::Unsupported(_))
     ));

@@ -4,6 +4,7 @@
 mod execution;
 mod flow;
 mod kv;
+mod lease;
 mod log;
 mod state;
 mod sync;
@@ -13,6 +14,7 @@ mod worker;
 pub use execution::{Execution, Label, ParentRef};
 pub use flow::{FlowRevision, NewRevision};
 pub use kv::KvEntry;
+pub use lease::Lease;
 pub use log::{ALL_LEVELS, Level, LogEntry, NewLog, UnknownLevel};
 pub use state::{ALL_STATES, State, StateChange, StateHistory, UnknownState};
 pub use sync::{FlowSyncStatus, SyncStatus};

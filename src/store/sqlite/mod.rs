@@ -8,6 +8,7 @@ mod connect;
 mod executions;
 mod flows;
 mod kv;
+mod leases;
 mod logs;
 mod queue;
 mod retention;
@@ -28,17 +29,22 @@ use sqlx::SqlitePool;
 use crate::store::error::StoreResult;
 use crate::store::filter::{ExecutionFilter, LogFilter, Page};
 use crate::store::interface::Store;
+use crate::store::model::Lease;
 use crate::store::model::{
     Execution, FlowRevision, FlowSyncStatus, KvEntry, LogEntry, NewLog, NewRevision, State,
     SyncStatus, TaskRun, WorkerInfo,
 };
+use crate::store::notify::{Channel, Hub, Subscription, wake_ups};
 use crate::store::transition::Transition;
 
 /// The SQLite store: a one-connection writer pool and a reader pool over one database.
+///
+/// Wake-ups are in-process only: another process sharing the file is not woken (it polls).
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     writer: SqlitePool,
     reader: SqlitePool,
+    hub: Hub,
 }
 
 impl SqliteStore {
@@ -49,6 +55,7 @@ impl SqliteStore {
         Ok(SqliteStore {
             writer: pools.writer,
             reader: pools.reader,
+            hub: Hub::default(),
         })
     }
 
@@ -96,11 +103,17 @@ impl Store for SqliteStore {
     }
 
     async fn create_execution(&self, execution: &Execution) -> StoreResult<()> {
-        executions::create(&self.writer, execution).await
+        executions::create(&self.writer, execution).await?;
+        self.hub.publish(Channel::ExecutionsChanged);
+        Ok(())
     }
 
     async fn apply(&self, t: &Transition) -> StoreResult<()> {
-        transition::apply(&self.writer, t).await
+        transition::apply(&self.writer, t).await?;
+        for channel in wake_ups(t) {
+            self.hub.publish(channel);
+        }
+        Ok(())
     }
 
     async fn execution(&self, id: &str) -> StoreResult<Option<Execution>> {
@@ -155,7 +168,11 @@ impl Store for SqliteStore {
     }
 
     async fn complete_task_run(&self, worker_id: &str, task_run: &TaskRun) -> StoreResult<bool> {
-        queue::complete(&self.writer, worker_id, task_run).await
+        let completed = queue::complete(&self.writer, worker_id, task_run).await?;
+        if completed {
+            self.hub.publish(Channel::ExecutionsChanged);
+        }
+        Ok(completed)
     }
 
     async fn expired_leases(&self, now: DateTime<Utc>) -> StoreResult<Vec<TaskRun>> {
@@ -216,7 +233,11 @@ impl Store for SqliteStore {
 
     async fn release_slot(&self, execution_id: &str) -> StoreResult<bool> {
         let mut conn = self.writer.acquire().await?;
-        slots::release(&mut conn, execution_id).await
+        let released = slots::release(&mut conn, execution_id).await?;
+        if released {
+            self.hub.publish(Channel::ExecutionsChanged);
+        }
+        Ok(released)
     }
 
     async fn slot_count(&self, namespace: &str, flow_id: &str) -> StoreResult<i64> {
@@ -253,6 +274,27 @@ impl Store for SqliteStore {
 
     async fn workers(&self) -> StoreResult<Vec<WorkerInfo>> {
         workers::list(&self.reader).await
+    }
+
+    async fn subscribe(&self, channel: Channel) -> StoreResult<Subscription> {
+        Ok(self.hub.subscribe(channel))
+    }
+
+    async fn try_acquire_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        ttl: Duration,
+    ) -> StoreResult<Option<i64>> {
+        leases::try_acquire(&self.writer, name, holder, ttl).await
+    }
+
+    async fn release_lease(&self, name: &str, holder: &str) -> StoreResult<bool> {
+        leases::release(&self.writer, name, holder).await
+    }
+
+    async fn lease_holder(&self, name: &str) -> StoreResult<Option<Lease>> {
+        leases::holder(&self.reader, name).await
     }
 
     async fn purge_executions_before(&self, before: DateTime<Utc>, batch: i64) -> StoreResult<i64> {
