@@ -7,8 +7,8 @@
 //! written to the store and terminal executions broadcast to listeners.
 
 pub mod action;
-pub mod inputs;
 pub mod core;
+pub mod inputs;
 pub mod view;
 
 pub use action::{Action, NewTaskRun};
@@ -20,7 +20,9 @@ pub mod error;
 pub mod resolver;
 pub mod services;
 
-pub use driver::{Engine, EngineConfig, TaskRunEvent};
+pub use driver::{CORRELATION_ID, Engine, EngineConfig, TaskRunEvent};
 pub use error::{EngineError, FlowError};
 pub use inputs::InputError;
-pub use resolver::{FlowResolver, NamespaceHooks, ResolvedFlow, StoreFlowResolver, flow_identity, parse_flow};
+pub use resolver::{
+    FlowResolver, NamespaceHooks, ResolvedFlow, StoreFlowResolver, flow_identity, parse_flow,
+};

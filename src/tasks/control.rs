@@ -16,12 +16,18 @@ pub fn sleep(ctx: &TaskContext<'_>, task: &Sleep) -> Result<TaskOutcome, TaskErr
 }
 
 /// Renders a templated duration.
-pub fn duration(ctx: &TaskContext<'_>, property: &str, value: &Templated<Duration>) -> Result<std::time::Duration, TaskError> {
+pub fn duration(
+    ctx: &TaskContext<'_>,
+    property: &str,
+    value: &Templated<Duration>,
+) -> Result<std::time::Duration, TaskError> {
     match value {
         Templated::Lit(d) => Ok(d.as_std()),
         Templated::Expr(e) => {
             let text = ctx.render_str(property, e)?;
-            Duration::parse(text.trim()).map(|d| d.as_std()).map_err(|err| ctx.property_error(property, format!("`{text}`: {err}")))
+            Duration::parse(text.trim())
+                .map(|d| d.as_std())
+                .map_err(|err| ctx.property_error(property, format!("`{text}`: {err}")))
         }
     }
 }
@@ -41,7 +47,10 @@ pub fn truthy(v: &Value) -> bool {
         Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
         Value::String(s) => {
             let t = s.trim();
-            !(t.is_empty() || t.eq_ignore_ascii_case("false") || t == "0" || t.eq_ignore_ascii_case("null"))
+            !(t.is_empty()
+                || t.eq_ignore_ascii_case("false")
+                || t == "0"
+                || t.eq_ignore_ascii_case("null"))
         }
         Value::Array(a) => !a.is_empty(),
         Value::Object(o) => !o.is_empty(),
@@ -77,7 +86,20 @@ pub fn exit(ctx: &TaskContext<'_>, task: &Exit) -> Result<TaskOutcome, TaskError
 
 /// Adds labels to the execution.
 pub fn labels(ctx: &TaskContext<'_>, task: &Labels) -> Result<TaskOutcome, TaskError> {
-    let rendered = ctx.render_typed("labels", &task.labels)?;
+    let rendered = match &task.labels {
+        Value::Object(map) => {
+            let mut out = serde_json::Map::new();
+            for (k, v) in map {
+                out.insert(
+                    ctx.render_str("labels", k)?,
+                    ctx.render_typed(&format!("labels.{k}"), v)?,
+                );
+            }
+            Value::Object(out)
+        }
+        Value::Array(items) => Value::Array(items.clone()),
+        other => ctx.render_typed("labels", other)?,
+    };
     let text = |v: &Value| match v {
         Value::String(s) => s.clone(),
         other => other.to_string(),
@@ -90,10 +112,16 @@ pub fn labels(ctx: &TaskContext<'_>, task: &Labels) -> Result<TaskOutcome, TaskE
                 let (Some(k), Some(v)) = (item.get("key"), item.get("value")) else {
                     return Err(ctx.property_error("labels", "list items must be {key, value}"));
                 };
-                out.labels.push((text(k), text(v)));
+                let v = ctx.render_typed("labels", v)?;
+                out.labels
+                    .push((text(&ctx.render_typed("labels", k)?), text(&v)));
             }
         }
-        other => return Err(ctx.property_error("labels", format!("must be a map or a list, got {other}"))),
+        other => {
+            return Err(
+                ctx.property_error("labels", format!("must be a map or a list, got {other}"))
+            );
+        }
     }
     Ok(out)
 }

@@ -61,6 +61,16 @@ pub fn is_inline(kind: &TaskKind) -> bool {
     )
 }
 
+/// True for the inline tasks with no effect outside their execution (no key-value write, no
+/// file): running one again after a crash is harmless.
+pub fn is_pure(kind: &TaskKind) -> bool {
+    use TaskKind as K;
+    matches!(
+        kind,
+        K::Log(_) | K::Echo(_) | K::Return(_) | K::Sleep(_) | K::OutputValues(_) | K::Labels(_) | K::Fail(_) | K::Exit(_)
+    )
+}
+
 /// Runs one attempt of a runnable task.
 pub async fn execute(ctx: &TaskContext<'_>) -> Result<TaskOutcome, TaskError> {
     use TaskKind as K;

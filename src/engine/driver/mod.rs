@@ -28,6 +28,9 @@ use crate::store::model::{Execution, Label, ParentRef, State, StateChange};
 use crate::store::{Store, Transition};
 use crate::template::Renderer;
 
+/// The label tying an execution to the root of its subflow tree (as in Kestra).
+pub const CORRELATION_ID: &str = "system.correlationId";
+
 /// Engine settings.
 #[derive(Debug, Clone)]
 pub struct EngineConfig {
@@ -39,7 +42,10 @@ pub struct EngineConfig {
 
 impl Default for EngineConfig {
     fn default() -> Self {
-        EngineConfig { data_dir: PathBuf::from("baton-data"), poll_interval: Duration::from_millis(100) }
+        EngineConfig {
+            data_dir: PathBuf::from("baton-data"),
+            poll_interval: Duration::from_millis(100),
+        }
     }
 }
 
@@ -76,13 +82,23 @@ pub(crate) struct Inner {
     pub terminal: broadcast::Sender<Execution>,
     pub events: broadcast::Sender<TaskRunEvent>,
     pub owners: Mutex<HashMap<String, mpsc::UnboundedSender<Command>>>,
+    /// Callers of `wait_for`, by execution id.
+    pub waiters: Mutex<HashMap<String, Vec<oneshot::Sender<Execution>>>>,
     pub stopping: CancellationToken,
 }
 
 impl Engine {
     /// An engine over a store, a renderer and a flow resolver.
-    pub fn new(store: Arc<dyn Store>, renderer: Renderer, flows: Arc<dyn FlowResolver>, config: EngineConfig) -> Engine {
-        let services = Arc::new(StoreServices { store: Arc::clone(&store), data_dir: config.data_dir.clone() });
+    pub fn new(
+        store: Arc<dyn Store>,
+        renderer: Renderer,
+        flows: Arc<dyn FlowResolver>,
+        config: EngineConfig,
+    ) -> Engine {
+        let services = Arc::new(StoreServices {
+            store: Arc::clone(&store),
+            data_dir: config.data_dir.clone(),
+        });
         let (terminal, _) = broadcast::channel(4096);
         let (events, _) = broadcast::channel(4096);
         Engine {
@@ -96,6 +112,7 @@ impl Engine {
                 terminal,
                 events,
                 owners: Mutex::new(HashMap::new()),
+                waiters: Mutex::new(HashMap::new()),
                 stopping: CancellationToken::new(),
             }),
         }
@@ -126,33 +143,43 @@ impl Engine {
         labels: Vec<Label>,
         trigger: Option<Value>,
     ) -> Result<Execution, EngineError> {
-        self.inner.start(namespace, flow_id, None, inputs, labels, trigger, None).await
+        self.inner
+            .start(namespace, flow_id, None, inputs, labels, trigger, None)
+            .await
     }
 
     /// Waits until an execution is terminal and returns it.
     pub async fn wait_for(&self, id: &str) -> Result<Execution, EngineError> {
-        let mut rx = self.inner.terminal.subscribe();
         loop {
+            // Registered before reading the store, so an end in between is not missed.
+            let (tx, rx) = oneshot::channel();
+            if let Ok(mut w) = self.inner.waiters.lock() {
+                w.entry(id.to_string()).or_default().push(tx);
+            }
             let stored = self.inner.store.execution(id).await?.ok_or_else(|| EngineError::ExecutionNotFound(id.into()))?;
             if stored.state.is_terminal() {
                 return Ok(stored);
             }
-            let deadline = tokio::time::sleep(Duration::from_secs(1));
-            tokio::select! {
-                got = rx.recv() => match got {
-                    Ok(e) if e.id == id => return Ok(e),
-                    Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
-                    Err(broadcast::error::RecvError::Closed) => return Err(EngineError::Stopped),
-                },
-                _ = deadline => {}
+            // Another process may end it: look at the store again now and then.
+            if let Ok(Ok(e)) = tokio::time::timeout(Duration::from_secs(1), rx).await {
+                return Ok(e);
             }
         }
     }
 
     /// Waits until an execution is in one of `states` (polling the store).
-    pub async fn wait_for_state(&self, id: &str, states: &[State]) -> Result<Execution, EngineError> {
+    pub async fn wait_for_state(
+        &self,
+        id: &str,
+        states: &[State],
+    ) -> Result<Execution, EngineError> {
         loop {
-            let e = self.inner.store.execution(id).await?.ok_or_else(|| EngineError::ExecutionNotFound(id.into()))?;
+            let e = self
+                .inner
+                .store
+                .execution(id)
+                .await?
+                .ok_or_else(|| EngineError::ExecutionNotFound(id.into()))?;
             if states.contains(&e.state) {
                 return Ok(e);
             }
@@ -162,9 +189,18 @@ impl Engine {
 
     /// Kills an execution: running task runs are stopped (children first), then it ends KILLED.
     pub async fn kill(&self, id: &str) -> Result<(), EngineError> {
-        let e = self.inner.store.execution(id).await?.ok_or_else(|| EngineError::ExecutionNotFound(id.into()))?;
+        let e = self
+            .inner
+            .store
+            .execution(id)
+            .await?
+            .ok_or_else(|| EngineError::ExecutionNotFound(id.into()))?;
         if e.state.is_terminal() {
-            return Err(EngineError::WrongState { id: id.into(), state: e.state.to_string(), action: "kill" });
+            return Err(EngineError::WrongState {
+                id: id.into(),
+                state: e.state.to_string(),
+                action: "kill",
+            });
         }
         self.inner.command(id, Command::Kill);
         Ok(())
@@ -215,6 +251,17 @@ impl Engine {
 }
 
 impl Inner {
+    /// Tells listeners and waiters that an execution is terminal.
+    pub fn announce(&self, e: &Execution) {
+        if self.terminal.receiver_count() > 0 {
+            let _ = self.terminal.send(e.clone());
+        }
+        let waiting = self.waiters.lock().ok().and_then(|mut w| w.remove(&e.id));
+        for tx in waiting.into_iter().flatten() {
+            let _ = tx.send(e.clone());
+        }
+    }
+
     /// Sends a command to the owner of an execution, adopting it first if needed.
     pub fn command(self: &Arc<Self>, id: &str, command: Command) {
         self.adopt(id);
@@ -229,7 +276,19 @@ impl Inner {
 
     /// Starts an owner task for an execution unless one exists; true if it started one.
     pub fn adopt(self: &Arc<Self>, id: &str) -> bool {
-        let Ok(mut owners) = self.owners.lock() else { return false };
+        self.adopt_with(id, None)
+    }
+
+    /// Like `adopt`, handing over an execution just created (no task runs yet) and its flow,
+    /// so the owner does not read them back.
+    pub fn adopt_with(
+        self: &Arc<Self>,
+        id: &str,
+        fresh: Option<(Execution, Arc<crate::spec::Flow>)>,
+    ) -> bool {
+        let Ok(mut owners) = self.owners.lock() else {
+            return false;
+        };
         if owners.contains_key(id) {
             return false;
         }
@@ -238,7 +297,7 @@ impl Inner {
         drop(owners);
         let inner = Arc::clone(self);
         let id = id.to_string();
-        tokio::spawn(async move { drive::own(inner, id, rx).await });
+        tokio::spawn(async move { drive::own(inner, id, rx, fresh).await });
         true
     }
 
@@ -267,21 +326,40 @@ impl Inner {
         e.inputs = Value::Object(inputs);
         e.variables = Value::Object(flow.variables.clone());
         e.trigger = trigger;
-        e.labels = flow.labels.0.iter().map(|l| Label::new(&l.key, &l.value)).collect();
+        e.labels = flow
+            .labels
+            .0
+            .iter()
+            .map(|l| Label::new(&l.key, &l.value))
+            .collect();
         for l in labels {
             match e.labels.iter_mut().find(|x| x.key == l.key) {
                 Some(x) => x.value = l.value,
                 None => e.labels.push(l),
             }
         }
+        if !e.labels.iter().any(|l| l.key == CORRELATION_ID) {
+            let id = e.id.clone();
+            e.labels.push(Label::new(CORRELATION_ID, id));
+        }
         self.store.create_execution(&e).await?;
         if let Some(c) = &flow.concurrency
-            && !self.store.acquire_slot(namespace, flow_id, c.limit as i64, &e.id).await?
+            && !self
+                .store
+                .acquire_slot(namespace, flow_id, c.limit as i64, &e.id)
+                .await?
         {
             let (state, error) = match c.behavior {
                 ConcurrencyBehavior::Queue => (State::Queued, None),
                 ConcurrencyBehavior::Cancel => (State::Cancelled, None),
-                ConcurrencyBehavior::Fail => (State::Failed, Some(format!("flow `{}` reached its concurrency limit of {}", flow.uid(), c.limit))),
+                ConcurrencyBehavior::Fail => (
+                    State::Failed,
+                    Some(format!(
+                        "flow `{}` reached its concurrency limit of {}",
+                        flow.uid(),
+                        c.limit
+                    )),
+                ),
             };
             e.state = state;
             e.history.push(StateChange { state, date: now });
@@ -292,11 +370,11 @@ impl Inner {
             e.version += 1;
             self.store.apply(&Transition::execution(e.clone())).await?;
             if state.is_terminal() {
-                let _ = self.terminal.send(e.clone());
+                self.announce(&e);
                 return Ok(e);
             }
         }
-        self.adopt(&e.id);
+        self.adopt_with(&e.id, Some((e.clone(), Arc::clone(&resolved.flow))));
         Ok(e)
     }
 }
