@@ -13,7 +13,7 @@ use super::docker_engine::DockerEngine;
 use super::error::WorkerTaskError;
 use super::namespace_files::NamespaceFiles;
 use super::result::TaskResult;
-use super::{http, script};
+use super::{database, http, script};
 use crate::files::{FileKey, FileStore};
 use crate::runner::LogLine;
 use crate::spec::{Task, TaskKind};
@@ -70,6 +70,10 @@ pub fn is_worker_task(type_name: &str) -> bool {
                 | "io.kestra.core.tasks.scripts.Python"
                 | "io.kestra.plugin.core.http.Request"
                 | "io.kestra.plugin.core.http.Download"
+                | "io.kestra.plugin.jdbc.postgresql.Query"
+                | "io.kestra.plugin.jdbc.postgresql.Queries"
+                | "io.kestra.plugin.jdbc.postgresql.CopyIn"
+                | "io.kestra.plugin.jdbc.postgresql.CopyOut"
         )
     })
 }
@@ -108,23 +112,28 @@ async fn dispatch(
         | K::NodeCommands(_)
         | K::LegacyPython(_) => script::run(invocation, facilities, logs, cancel).await,
         K::HttpRequest(_) | K::HttpDownload(_) => {
-            // The task's `timeout` bounds the whole exchange (script runners apply their own).
-            let limit = task.common.timeout.as_ref().and_then(|t| t.literal());
-            let exchange = http::run(invocation, facilities, logs, cancel);
-            match limit.map(|d| d.as_std()) {
-                Some(limit) => match tokio::time::timeout(limit, exchange).await {
-                    Ok(result) => result,
-                    Err(_) => Ok(TaskResult::failed(format!(
-                        "timed out after {}",
-                        crate::spec::Duration::from_std(limit)
-                    ))),
-                },
-                None => exchange.await,
-            }
+            bounded(&task, http::run(invocation, facilities, logs, cancel)).await
+        }
+        kind if super::jdbc::handles(kind) => {
+            bounded(&task, database::run(invocation, facilities, logs, cancel)).await
         }
         _ => Err(WorkerTaskError::NotWorkerTask {
             task_id: task.id.clone(),
             type_name: task.type_name.to_owned(),
         }),
+    }
+}
+
+/// `work` bounded by the task's literal `timeout` (script runners apply their own).
+async fn bounded(
+    task: &Task,
+    work: impl std::future::Future<Output = Result<TaskResult, WorkerTaskError>>,
+) -> Result<TaskResult, WorkerTaskError> {
+    match task.common.timeout.as_ref().and_then(|t| t.literal()) {
+        Some(limit) => match tokio::time::timeout(limit.as_std(), work).await {
+            Ok(result) => result,
+            Err(_) => Ok(TaskResult::failed(format!("timed out after {limit}"))),
+        },
+        None => work.await,
     }
 }

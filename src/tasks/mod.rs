@@ -11,9 +11,11 @@
 
 mod context;
 mod control;
+mod database;
 mod docker_engine;
 mod error;
 mod fetch;
+pub mod jdbc;
 pub mod http;
 mod invocation;
 mod kv;

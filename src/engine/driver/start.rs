@@ -39,6 +39,7 @@ impl Drive {
                 flow: &self.flow,
                 namespace_vars: &self.namespace_vars,
                 envs: &self.inner.envs,
+                with_outputs: self.reads_outputs(&task.id),
             };
             let payload = WorkerPayload {
                 task: task.to_map(),
