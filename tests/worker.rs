@@ -540,3 +540,32 @@ async fn a_failing_script_fails_the_execution_and_a_kill_reaches_the_worker() {
     assert_eq!(runs[0].state, State::Killed, "{:?}", runs[0]);
     both.worker.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_postgres_query_runs_on_the_worker() {
+    let Some(url) = std::env::var("BATON_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+    else {
+        println!("skipped: BATON_TEST_POSTGRES_URL is not set");
+        return;
+    };
+    let rest = url.split_once("://").map(|(_, r)| r).expect("postgres URL");
+    let (userinfo, location) = rest.split_once('@').expect("user and password in the URL");
+    let (username, password) = userinfo.split_once(':').unwrap_or((userinfo, ""));
+    let h = Harness::start().await;
+    let task = json!({
+        "id": "pg",
+        "type": "io.kestra.plugin.jdbc.postgresql.Query",
+        "url": format!("jdbc:postgresql://{location}"),
+        "username": username,
+        "password": password,
+        "sql": "SELECT 40 + 2 AS answer, '{{ flow.namespace }}' AS ns",
+        "fetchType": "FETCH_ONE",
+    });
+    let run = h.run(task, json!({})).await;
+    assert_eq!(run.state, State::Success, "error: {:?}", run.error);
+    assert_eq!(output(&run, "/row/answer"), &json!(42));
+    assert_eq!(output(&run, "/row/ns"), &json!(NAMESPACE));
+    h.stop().await;
+}
