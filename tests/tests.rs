@@ -10,3 +10,4 @@ mod scripts;
 mod http_tasks;
 mod template;
 mod store;
+mod validate;

@@ -4,6 +4,7 @@
 pub mod run;
 pub mod schema;
 pub mod worker;
+pub mod validate;
 
 use clap::{Parser, Subcommand};
 
@@ -24,6 +25,8 @@ pub enum Command {
     Run(run::Args),
     /// Run a standalone worker sharing the engine's database.
     Worker(worker::Args),
+    /// Check flow files and report every problem (exit 1 on any error).
+    Validate(validate::Args),
 }
 
 /// Runs the parsed command line and returns the process exit code.
@@ -33,6 +36,7 @@ pub fn main() -> std::process::ExitCode {
         Command::Schema(args) => schema::run(args),
         Command::Run(args) => run::run(args),
         Command::Worker(args) => worker::run(args),
+        Command::Validate(args) => validate::run(args),
     };
     match result {
         Ok(code) => code,

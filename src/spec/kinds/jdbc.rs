@@ -82,8 +82,11 @@ pub struct CopyOptions {
     pub quote: Option<String>,
     #[serde(default)]
     pub escape: Option<String>,
-    #[serde(default)]
+    /// Kestra calls it `nullString`.
+    #[serde(default, alias = "nullString")]
     pub null: Option<String>,
+    #[serde(default)]
+    pub force_quote: Vec<String>,
     #[serde(default)]
     pub columns: Vec<String>,
     #[serde(default)]

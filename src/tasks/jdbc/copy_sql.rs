@@ -88,6 +88,11 @@ pub fn with_options(options: &CopyOptions, format: Format) -> Result<String, Jdb
         let columns = quoted_columns("forceNotNull", &options.force_not_null)?;
         parts.push(format!("FORCE_NOT_NULL ({columns})"));
     }
+    if !options.force_quote.is_empty() {
+        // COPY TO only: PostgreSQL rejects it on COPY FROM with its own message.
+        let columns = quoted_columns("forceQuote", &options.force_quote)?;
+        parts.push(format!("FORCE_QUOTE ({columns})"));
+    }
     if !options.force_null.is_empty() {
         let columns = quoted_columns("forceNull", &options.force_null)?;
         parts.push(format!("FORCE_NULL ({columns})"));
