@@ -8,6 +8,7 @@ mod runner;
 mod worker;
 mod scripts;
 mod http_tasks;
+mod store;
 mod template;
 mod store;
 mod validate;
