@@ -10,5 +10,4 @@ mod scripts;
 mod http_tasks;
 mod store;
 mod template;
-mod store;
 mod validate;
