@@ -1,3 +1,4 @@
+mod engine;
 mod load;
 mod source;
 
@@ -8,5 +9,9 @@ mod engine;
 mod load;
 mod store;
 mod template;
+mod worker;
+mod scripts;
+mod http_tasks;
 mod store;
+mod template;
 mod validate;

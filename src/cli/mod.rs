@@ -3,6 +3,7 @@
 
 pub mod run;
 pub mod schema;
+pub mod worker;
 pub mod validate;
 
 use clap::{Parser, Subcommand};
@@ -20,6 +21,10 @@ pub struct Cli {
 pub enum Command {
     /// Print the JSON Schema of flow files.
     Schema(schema::Args),
+    /// Run one execution of a flow file to its end.
+    Run(run::Args),
+    /// Run a standalone worker sharing the engine's database.
+    Worker(worker::Args),
     /// Check flow files and report every problem (exit 1 on any error).
     Validate(validate::Args),
     /// Run one execution of a flow file to its end.
@@ -31,6 +36,8 @@ pub fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Schema(args) => schema::run(args),
+        Command::Run(args) => run::run(args),
+        Command::Worker(args) => worker::run(args),
         Command::Validate(args) => validate::run(args),
         Command::Run(args) => run::run(args),
     };

@@ -13,7 +13,10 @@ use crate::engine::view::public_outputs;
 use crate::engine::{Engine, EngineConfig, StoreFlowResolver, flow_identity};
 use crate::store::model::{NewRevision, State};
 use crate::store::{Store, open_store};
+use crate::files::FileStore;
+use crate::tasks::DirNamespaceFiles;
 use crate::template::Renderer;
+use crate::worker::{Worker, WorkerConfig};
 
 /// Flags of `baton run`.
 #[derive(Debug, clap::Args)]
@@ -35,6 +38,9 @@ pub struct Args {
     /// Print one JSON object at the end instead of progress lines.
     #[arg(long)]
     pub json: bool,
+    /// Task runs the in-process worker runs at once (default: the number of cores).
+    #[arg(long)]
+    pub worker_threads: Option<usize>,
 }
 
 /// Runs the command.
@@ -69,6 +75,7 @@ async fn run_async(args: Args) -> anyhow::Result<ExitCode> {
         ..EngineConfig::default()
     };
     let engine = Engine::new(Arc::clone(&store), Renderer::new(), resolver, config);
+    let worker = start_worker(&store, &args);
     let mut events = engine.subscribe_events();
     let execution = engine
         .start_execution(&namespace, &id, inputs, Vec::new(), None)
@@ -107,6 +114,7 @@ async fn run_async(args: Args) -> anyhow::Result<ExitCode> {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         p.abort();
     }
+    worker.stop().await;
     let task_runs = store.task_runs(&done.id).await?;
     if args.json {
         let runs: Vec<Value> = task_runs
@@ -134,6 +142,45 @@ async fn run_async(args: Args) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
+}
+
+/// The in-process worker running script and HTTP tasks, and how to stop it.
+struct RunningWorker {
+    shutdown: tokio::sync::oneshot::Sender<()>,
+    handle: tokio::task::JoinHandle<Result<(), crate::worker::WorkerError>>,
+}
+
+impl RunningWorker {
+    async fn stop(self) {
+        let _ = self.shutdown.send(());
+        match self.handle.await {
+            Ok(Err(error)) => eprintln!("worker: {error}"),
+            Err(error) => eprintln!("worker: {error}"),
+            Ok(Ok(())) => {}
+        }
+    }
+}
+
+/// Starts a worker over the same store; namespace files come from the repository holding the
+/// flow file (the nearest ancestor with a `namespaces/` directory), else the current directory.
+fn start_worker(store: &Arc<dyn Store>, args: &Args) -> RunningWorker {
+    let mut config = WorkerConfig { data_dir: args.data_dir.clone(), ..WorkerConfig::default() };
+    if let Some(threads) = args.worker_threads {
+        config.threads = threads.max(1);
+    }
+    let repo = args
+        .file
+        .canonicalize()
+        .ok()
+        .and_then(|file| file.ancestors().skip(1).find(|dir| dir.join("namespaces").is_dir()).map(Path::to_path_buf))
+        .unwrap_or_else(|| PathBuf::from("."));
+    let worker = Worker::new(Arc::clone(store), FileStore::new(&args.data_dir), config)
+        .with_namespace_files(Arc::new(DirNamespaceFiles::new(repo)));
+    let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
+    let handle = tokio::spawn(worker.run(async move {
+        let _ = stopped.await;
+    }));
+    RunningWorker { shutdown, handle }
 }
 
 fn paint(state: State, colour: bool) -> String {

@@ -4,16 +4,35 @@
 //! Data enters as a `TaskContext` (the task, a render context, services for the key-value store
 //! and logs) and leaves as a `TaskOutcome` (state, outputs, log lines, and the few effects the
 //! engine applies itself: labels, exit, sleep).
+//!
+//! Worker tasks (scripts, HTTP) enter as an `Invocation` (the task JSON and template context the
+//! engine stored with the task run) and leave as a `TaskResult` through `run_worker_task`, with
+//! log lines streamed on a channel while they run. Nothing here touches the store.
 
 mod context;
 mod control;
+mod database;
+mod docker_engine;
+mod error;
 mod fetch;
 pub mod jdbc;
+pub mod http;
+mod invocation;
 mod kv;
 mod log;
+mod masking;
+mod namespace_files;
 mod output;
+mod rendering;
+mod result;
+pub mod script;
 
 pub use context::{LogLine, TaskContext, TaskError, TaskOutcome, TaskServices, Verdict};
+pub use docker_engine::DockerEngine;
+pub use error::WorkerTaskError;
+pub use invocation::{Facilities, Invocation, is_worker_task, run_worker_task};
+pub use namespace_files::{DirNamespaceFiles, NamespaceFiles, NoNamespaceFiles};
+pub use result::{Ending, TaskResult};
 pub use control::truthy as truthy_value;
 
 use crate::spec::TaskKind;

@@ -11,7 +11,7 @@ use crate::engine::context::ExecutionScope;
 use crate::engine::view::set_internal;
 use crate::spec::kinds::core::PauseBehavior;
 use crate::spec::{Category, Duration, Task, TaskKind, Templated};
-use crate::store::model::{Attempt, Dispatch, Level, State, TaskRun};
+use crate::store::model::{Attempt, Dispatch, Level, State, TaskRun, WorkerPayload};
 use crate::tasks::truthy_value;
 use crate::template::RenderContext;
 
@@ -30,6 +30,25 @@ impl Drive {
             .as_ref()
             .and_then(|t| t.common.worker_group.as_ref())
             .map(|g| g.key.clone());
+        if dispatch == Dispatch::Worker
+            && let Some(task) = &task
+        {
+            // A worker, possibly in another process, runs it from this alone.
+            let scope = ExecutionScope {
+                view: &self.view,
+                flow: &self.flow,
+                namespace_vars: &self.namespace_vars,
+                envs: &self.inner.envs,
+                with_outputs: self.reads_outputs(&task.id),
+            };
+            let payload = WorkerPayload {
+                task: task.to_map(),
+                vars: scope.task_vars(&tr, task),
+                namespace: self.view.execution.namespace.clone(),
+                flow_id: self.view.execution.flow_id.clone(),
+            };
+            tr.payload = Some(payload.to_value());
+        }
         let id = tr.id.clone();
         let run_if = task
             .as_ref()

@@ -40,6 +40,39 @@ pub struct TaskRun {
     pub ended: Option<DateTime<Utc>>,
     /// Why it failed, when it did.
     pub error: Option<String>,
+    /// What a worker needs to run it without the engine (set for `Dispatch::Worker`):
+    /// `{"task": <task JSON after plugin defaults>, "vars": <template context>,
+    /// "namespace": ..., "flowId": ...}` (see `WorkerPayload`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload: Option<Value>,
+}
+
+/// The shape of `TaskRun::payload`: everything a worker in another process needs to run the
+/// task run. The engine builds it when it creates a `Dispatch::Worker` task run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkerPayload {
+    /// The task's JSON object after plugin defaults, `id` and `type` included, not rendered.
+    pub task: serde_json::Map<String, Value>,
+    /// The template context built for this task run (flow, execution, task, taskrun, inputs,
+    /// vars, outputs, labels, namespace...).
+    pub vars: Value,
+    /// The flow's namespace.
+    pub namespace: String,
+    /// The flow's id.
+    pub flow_id: String,
+}
+
+impl WorkerPayload {
+    /// The payload as stored in `TaskRun::payload`.
+    pub fn to_value(&self) -> Value {
+        serde_json::to_value(self).unwrap_or(Value::Null)
+    }
+
+    /// Reads a stored payload back.
+    pub fn from_value(value: &Value) -> Result<WorkerPayload, serde_json::Error> {
+        WorkerPayload::deserialize(value)
+    }
 }
 
 /// Who carries out a task run.
@@ -114,6 +147,7 @@ impl TaskRun {
             created: now,
             ended: None,
             error: None,
+            payload: None,
         }
     }
 }

@@ -9,7 +9,7 @@ use crate::store::model::{Dispatch, TaskRun};
 
 /// The task run columns of the model, in bind order (lease columns excluded).
 pub(super) const COLUMNS: &str = "id, execution_id, task_id, parent_task_run_id, iteration_value, \
-     iteration, state, history, attempts, outputs, dispatch, worker_group, created, ended, error";
+     iteration, state, history, attempts, outputs, dispatch, worker_group, created, ended, error, payload";
 
 /// On upsert, every model column is replaced; the lease (owner, expiry) is kept.
 const UPSERT_TAIL: &str = " ON CONFLICT (id) DO UPDATE SET execution_id = excluded.execution_id, \
@@ -18,9 +18,9 @@ const UPSERT_TAIL: &str = " ON CONFLICT (id) DO UPDATE SET execution_id = exclud
      state = excluded.state, history = excluded.history, attempts = excluded.attempts, \
      outputs = excluded.outputs, dispatch = excluded.dispatch, \
      worker_group = excluded.worker_group, created = excluded.created, \
-     ended = excluded.ended, error = excluded.error";
+     ended = excluded.ended, error = excluded.error, payload = excluded.payload";
 
-/// 15 parameters a row: 1,000 rows stay far below Postgres's 65,535 parameters.
+/// 16 parameters a row: 1,000 rows stay far below Postgres's 65,535 parameters.
 const ROWS_PER_STATEMENT: usize = 1000;
 
 /// A task run with its JSON columns encoded, ready to bind.
@@ -61,7 +61,8 @@ pub(super) async fn upsert(conn: &mut PgConnection, runs: &[TaskRun]) -> StoreRe
                 .push_bind(r.worker_group.as_deref())
                 .push_bind(r.created)
                 .push_bind(r.ended)
-                .push_bind(r.error.as_deref());
+                .push_bind(r.error.as_deref())
+                .push_bind(&r.payload);
         });
         query.push(UPSERT_TAIL);
         query.build().execute(&mut *conn).await?;
@@ -108,5 +109,6 @@ pub(super) fn from_row(row: &PgRow) -> StoreResult<TaskRun> {
         created: row.try_get("created")?,
         ended: row.try_get("ended")?,
         error: row.try_get("error")?,
+        payload: row.try_get("payload")?,
     })
 }

@@ -3,13 +3,13 @@
 use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
 
-use super::codec::{from_json, micros, micros_opt, state, time, time_opt, to_json};
+use super::codec::{from_json, from_json_opt, micros, micros_opt, state, time, time_opt, to_json};
 use crate::store::error::{StoreError, StoreResult};
 use crate::store::model::{Dispatch, TaskRun};
 
 /// The task run columns of the model, in bind order (lease columns excluded).
 pub(super) const COLUMNS: &str = "id, execution_id, task_id, parent_task_run_id, iteration_value, \
-     iteration, state, history, attempts, outputs, dispatch, worker_group, created, ended, error";
+     iteration, state, history, attempts, outputs, dispatch, worker_group, created, ended, error, payload";
 
 /// On upsert, every model column is replaced; the lease (owner, expiry) is kept.
 const UPSERT_TAIL: &str = " ON CONFLICT (id) DO UPDATE SET execution_id = excluded.execution_id, \
@@ -18,9 +18,9 @@ const UPSERT_TAIL: &str = " ON CONFLICT (id) DO UPDATE SET execution_id = exclud
      state = excluded.state, history = excluded.history, attempts = excluded.attempts, \
      outputs = excluded.outputs, dispatch = excluded.dispatch, \
      worker_group = excluded.worker_group, created = excluded.created, \
-     ended = excluded.ended, error = excluded.error";
+     ended = excluded.ended, error = excluded.error, payload = excluded.payload";
 
-/// 15 parameters a row: 200 rows stay far below SQLite's parameter limit.
+/// 16 parameters a row: 200 rows stay far below SQLite's parameter limit.
 const ROWS_PER_STATEMENT: usize = 200;
 
 /// A task run with its JSON columns encoded, ready to bind.
@@ -29,6 +29,7 @@ struct Encoded<'a> {
     history: String,
     attempts: String,
     outputs: String,
+    payload: Option<String>,
 }
 
 impl<'a> Encoded<'a> {
@@ -38,6 +39,7 @@ impl<'a> Encoded<'a> {
             history: to_json(&run.history)?,
             attempts: to_json(&run.attempts)?,
             outputs: to_json(&run.outputs)?,
+            payload: run.payload.as_ref().map(to_json).transpose()?,
         })
     }
 }
@@ -66,7 +68,8 @@ pub(super) async fn upsert(conn: &mut SqliteConnection, runs: &[TaskRun]) -> Sto
                 .push_bind(r.worker_group.as_deref())
                 .push_bind(micros(r.created))
                 .push_bind(micros_opt(r.ended))
-                .push_bind(r.error.as_deref());
+                .push_bind(r.error.as_deref())
+                .push_bind(e.payload);
         });
         query.push(UPSERT_TAIL);
         query.build().execute(&mut *conn).await?;
@@ -119,5 +122,6 @@ pub(super) fn from_row(row: &SqliteRow) -> StoreResult<TaskRun> {
         created: time(T, "created", row.try_get("created")?)?,
         ended: time_opt(T, "ended", row.try_get("ended")?)?,
         error: row.try_get("error")?,
+        payload: from_json_opt(T, "payload", row.try_get("payload")?)?,
     })
 }

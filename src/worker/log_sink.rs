@@ -1,0 +1,91 @@
+//! A task run's log lines on their way to the store: gathered into batches (up to
+//! `BATCH_LINES` lines or `BATCH_DELAY`), so a chatty script costs one insert per batch, not
+//! one per line. The sink ends, after writing what it holds, when the channel closes.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use crate::runner::{Level as RunnerLevel, LogLine};
+use crate::store::Store;
+use crate::store::model::{Level, NewLog};
+
+/// Most lines written in one insert.
+const BATCH_LINES: usize = 500;
+/// Longest a line waits before its batch is written.
+const BATCH_DELAY: Duration = Duration::from_millis(100);
+/// Lines buffered between the task and the sink.
+const CHANNEL_LINES: usize = 4096;
+
+/// Where a task run's lines are attributed.
+#[derive(Debug, Clone)]
+pub(crate) struct LogOrigin {
+    /// The execution.
+    pub execution_id: String,
+    /// The task run.
+    pub task_run_id: String,
+    /// The task.
+    pub task_id: String,
+    /// The attempt number (0-based).
+    pub attempt: i32,
+}
+
+/// Starts a sink writing to `store`; returns its sender and the handle to await at the end.
+pub(crate) fn start(
+    store: Arc<dyn Store>,
+    origin: LogOrigin,
+) -> (mpsc::Sender<LogLine>, JoinHandle<()>) {
+    let (sender, receiver) = mpsc::channel(CHANNEL_LINES);
+    (sender, tokio::spawn(drain(store, origin, receiver)))
+}
+
+async fn drain(store: Arc<dyn Store>, origin: LogOrigin, mut receiver: mpsc::Receiver<LogLine>) {
+    let mut batch: Vec<NewLog> = Vec::new();
+    loop {
+        let Some(first) = receiver.recv().await else {
+            break;
+        };
+        batch.push(record(&origin, first));
+        let deadline = tokio::time::Instant::now() + BATCH_DELAY;
+        while batch.len() < BATCH_LINES {
+            match tokio::time::timeout_at(deadline, receiver.recv()).await {
+                Ok(Some(line)) => batch.push(record(&origin, line)),
+                Ok(None) | Err(_) => break,
+            }
+        }
+        write(&store, &origin, &mut batch).await;
+    }
+    write(&store, &origin, &mut batch).await;
+}
+
+async fn write(store: &Arc<dyn Store>, origin: &LogOrigin, batch: &mut Vec<NewLog>) {
+    if batch.is_empty() {
+        return;
+    }
+    if let Err(error) = store.append_logs(batch).await {
+        // Losing log lines must not fail the task run; say so where an operator looks.
+        tracing::warn!(task_run_id = %origin.task_run_id, %error, lines = batch.len(),
+            "cannot store task log lines");
+    }
+    batch.clear();
+}
+
+fn record(origin: &LogOrigin, line: LogLine) -> NewLog {
+    NewLog {
+        execution_id: origin.execution_id.clone(),
+        task_run_id: Some(origin.task_run_id.clone()),
+        task_id: Some(origin.task_id.clone()),
+        attempt: Some(origin.attempt),
+        level: match line.level {
+            RunnerLevel::Trace => Level::Trace,
+            RunnerLevel::Debug => Level::Debug,
+            RunnerLevel::Info => Level::Info,
+            RunnerLevel::Warn => Level::Warn,
+            RunnerLevel::Error => Level::Error,
+        },
+        message: line.message,
+        timestamp: line.timestamp,
+    }
+}
