@@ -1,17 +1,12 @@
 mod engine;
-mod load;
-mod source;
-
 mod files;
-mod jdbc;
-mod runner;
-mod engine;
-mod load;
-mod store;
-mod template;
-mod worker;
-mod scripts;
 mod http_tasks;
+mod jdbc;
+mod load;
+mod runner;
+mod scripts;
+mod source;
 mod store;
 mod template;
 mod validate;
+mod worker;

@@ -27,8 +27,6 @@ pub enum Command {
     Worker(worker::Args),
     /// Check flow files and report every problem (exit 1 on any error).
     Validate(validate::Args),
-    /// Run one execution of a flow file to its end.
-    Run(run::Args),
 }
 
 /// Runs the parsed command line and returns the process exit code.
@@ -39,7 +37,6 @@ pub fn main() -> std::process::ExitCode {
         Command::Run(args) => run::run(args),
         Command::Worker(args) => worker::run(args),
         Command::Validate(args) => validate::run(args),
-        Command::Run(args) => run::run(args),
     };
     match result {
         Ok(code) => code,
