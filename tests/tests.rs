@@ -1,2 +1,3 @@
 mod load;
 mod source;
+mod store;

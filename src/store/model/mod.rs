@@ -1,0 +1,20 @@
+//! The execution model: pure data read and written through the `Store`, serialized as
+//! camelCase JSON like Kestra's API. No I/O here.
+
+mod execution;
+mod flow;
+mod kv;
+mod log;
+mod state;
+mod sync;
+mod task_run;
+mod worker;
+
+pub use execution::{Execution, Label, ParentRef};
+pub use flow::{FlowRevision, NewRevision};
+pub use kv::KvEntry;
+pub use log::{ALL_LEVELS, Level, LogEntry, NewLog, UnknownLevel};
+pub use state::{ALL_STATES, State, StateChange, StateHistory, UnknownState};
+pub use sync::{FlowSyncStatus, SyncStatus};
+pub use task_run::{Attempt, Dispatch, TaskRun};
+pub use worker::WorkerInfo;

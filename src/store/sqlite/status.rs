@@ -1,0 +1,117 @@
+//! Sync status (per repository and per flow) in SQLite.
+
+use sqlx::sqlite::SqliteRow;
+use sqlx::{Row, SqlitePool};
+
+use super::codec::{from_json, micros, time, to_json};
+use crate::store::error::StoreResult;
+use crate::store::model::{FlowSyncStatus, SyncStatus};
+
+/// Replaces a repository's status.
+pub(super) async fn put_repo(writer: &SqlitePool, s: &SyncStatus) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO sync_status (repo, last_applied_revision, last_attempted_revision, \
+         status_condition, reason, message, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) \
+         ON CONFLICT (repo) DO UPDATE SET \
+         last_applied_revision = excluded.last_applied_revision, \
+         last_attempted_revision = excluded.last_attempted_revision, \
+         status_condition = excluded.status_condition, reason = excluded.reason, \
+         message = excluded.message, updated_at = excluded.updated_at",
+    )
+    .bind(&s.repo)
+    .bind(&s.last_applied_revision)
+    .bind(&s.last_attempted_revision)
+    .bind(&s.condition)
+    .bind(&s.reason)
+    .bind(&s.message)
+    .bind(micros(s.updated_at))
+    .execute(writer)
+    .await?;
+    Ok(())
+}
+
+/// A repository's status.
+pub(super) async fn repo(reader: &SqlitePool, repo: &str) -> StoreResult<Option<SyncStatus>> {
+    let row = sqlx::query("SELECT * FROM sync_status WHERE repo = ?")
+        .bind(repo)
+        .fetch_optional(reader)
+        .await?;
+    row.map(|row| {
+        Ok(SyncStatus {
+            repo: row.try_get("repo")?,
+            last_applied_revision: row.try_get("last_applied_revision")?,
+            last_attempted_revision: row.try_get("last_attempted_revision")?,
+            condition: row.try_get("status_condition")?,
+            reason: row.try_get("reason")?,
+            message: row.try_get("message")?,
+            updated_at: time("sync_status", "updated_at", row.try_get("updated_at")?)?,
+        })
+    })
+    .transpose()
+}
+
+/// Replaces a flow's status.
+pub(super) async fn put_flow(writer: &SqlitePool, s: &FlowSyncStatus) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO flow_sync_status (namespace, flow_id, path, last_applied_revision, \
+         last_attempted_revision, status_condition, reason, message, diagnostics, updated_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+         ON CONFLICT (namespace, flow_id) DO UPDATE SET path = excluded.path, \
+         last_applied_revision = excluded.last_applied_revision, \
+         last_attempted_revision = excluded.last_attempted_revision, \
+         status_condition = excluded.status_condition, reason = excluded.reason, \
+         message = excluded.message, diagnostics = excluded.diagnostics, \
+         updated_at = excluded.updated_at",
+    )
+    .bind(&s.namespace)
+    .bind(&s.flow_id)
+    .bind(&s.path)
+    .bind(&s.last_applied_revision)
+    .bind(&s.last_attempted_revision)
+    .bind(&s.condition)
+    .bind(&s.reason)
+    .bind(&s.message)
+    .bind(to_json(&s.diagnostics)?)
+    .bind(micros(s.updated_at))
+    .execute(writer)
+    .await?;
+    Ok(())
+}
+
+/// Drops a flow's status; true if it existed.
+pub(super) async fn delete_flow(
+    writer: &SqlitePool,
+    namespace: &str,
+    flow_id: &str,
+) -> StoreResult<bool> {
+    let done = sqlx::query("DELETE FROM flow_sync_status WHERE namespace = ? AND flow_id = ?")
+        .bind(namespace)
+        .bind(flow_id)
+        .execute(writer)
+        .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Every flow's status.
+pub(super) async fn flows(reader: &SqlitePool) -> StoreResult<Vec<FlowSyncStatus>> {
+    let rows = sqlx::query("SELECT * FROM flow_sync_status ORDER BY namespace, flow_id")
+        .fetch_all(reader)
+        .await?;
+    rows.iter().map(flow_from_row).collect()
+}
+
+fn flow_from_row(row: &SqliteRow) -> StoreResult<FlowSyncStatus> {
+    const T: &str = "flow_sync_status";
+    Ok(FlowSyncStatus {
+        namespace: row.try_get("namespace")?,
+        flow_id: row.try_get("flow_id")?,
+        path: row.try_get("path")?,
+        last_applied_revision: row.try_get("last_applied_revision")?,
+        last_attempted_revision: row.try_get("last_attempted_revision")?,
+        condition: row.try_get("status_condition")?,
+        reason: row.try_get("reason")?,
+        message: row.try_get("message")?,
+        diagnostics: from_json(T, "diagnostics", row.try_get("diagnostics")?)?,
+        updated_at: time(T, "updated_at", row.try_get("updated_at")?)?,
+    })
+}
