@@ -1,3 +1,4 @@
 mod load;
 mod source;
 mod store;
+mod validate;
