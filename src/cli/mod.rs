@@ -2,6 +2,7 @@
 //! and nowhere else.
 
 pub mod plan;
+pub mod run;
 pub mod schema;
 pub mod server;
 pub mod validate;
@@ -27,6 +28,8 @@ pub enum Command {
     Server(server::Args),
     /// Show what merging the repository would change in a database.
     Plan(plan::Args),
+    /// Run one execution of a flow file to its end.
+    Run(run::Args),
 }
 
 /// Runs the parsed command line and returns the process exit code.
@@ -37,6 +40,7 @@ pub fn main() -> std::process::ExitCode {
         Command::Validate(args) => validate::run(args),
         Command::Server(args) => server::main(args),
         Command::Plan(args) => plan::run(args),
+        Command::Run(args) => run::run(args),
     };
     match result {
         Ok(code) => code,

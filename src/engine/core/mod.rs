@@ -23,7 +23,7 @@ use crate::spec::flow::{SlaBehavior, SlaKind};
 use crate::store::model::{State, TaskRun};
 
 pub use outcome::{Outcome, effective_state, merge};
-pub use timers::{retry_policy, retry_pending};
+pub use timers::{inherited_retries, retry_pending, retry_policy};
 
 /// Decides what happens next to an execution (see the module doc).
 pub fn next(view: &ExecutionView, flow: &Flow, now: DateTime<Utc>) -> Vec<Action> {
@@ -33,6 +33,7 @@ pub fn next(view: &ExecutionView, flow: &Flow, now: DateTime<Utc>) -> Vec<Action
         flow,
         idx: Index::new(view),
         tasks,
+        retries: timers::inherited_retries(flow),
         now,
         out: Vec::new(),
     };
@@ -46,6 +47,7 @@ pub(crate) struct Core<'a> {
     pub flow: &'a Flow,
     pub idx: Index<'a>,
     pub tasks: HashMap<&'a str, &'a Task>,
+    pub retries: HashMap<&'a str, &'a crate::spec::Retry>,
     pub now: DateTime<Utc>,
     pub out: Vec<Action>,
 }
@@ -147,7 +149,7 @@ impl<'a> Core<'a> {
     /// The terminal state a task run counts as for its parent, or `None` while it is not settled
     /// (not terminal, or failed with a retry to come).
     pub(crate) fn settled(&self, tr: &TaskRun, task: &Task) -> Option<State> {
-        if !tr.state.is_terminal() || retry_pending(tr, task, self.flow, self.now) {
+        if !tr.state.is_terminal() || retry_pending(tr, self.policy(task), self.now) {
             return None;
         }
         Some(effective_state(tr.state, task))
