@@ -19,7 +19,9 @@ use crate::deploy::{LiveRegistry, NamespaceFilter, ReconcileOptions, Reconciler,
 use crate::source::{Credentials, Repo, Secret, SourceSpec, sanitize_url};
 use crate::store::Store;
 use crate::store::model::Execution;
-use crate::trigger::{FlowTriggerListener, Launcher, Scheduler, StoreLauncher, SystemClock};
+use crate::engine::{Engine, EngineConfig};
+use crate::template::Renderer;
+use crate::trigger::{FlowTriggerListener, Launcher, RegistryResolver, Scheduler, SystemClock};
 use crate::web::{AppState, router};
 
 pub use config::{Args, ServerConfig, parse_interval};
@@ -85,8 +87,8 @@ pub async fn run(
 
     let cancel = CancellationToken::new();
     let tasks = TaskTracker::new();
-    let engine = start_engine(&store, &registry, &tasks, &cancel);
-    let (launcher, terminal) = (engine.launcher.clone(), engine.terminal.resubscribe());
+    let engine = start_engine(&store, &registry, &config.data_dir, &tasks, &cancel);
+    let EngineParts { launcher, terminal } = engine;
     // The in-process worker starts here too once it exists (it claims task runs from the store).
 
     tasks.spawn(sync.run(cancel.child_token()));
@@ -119,7 +121,6 @@ pub async fn run(
     if tokio::time::timeout(config.grace_period, tasks.wait()).await.is_err() {
         tracing::warn!(grace = ?config.grace_period, "background work did not stop within the grace period");
     }
-    drop(engine);
     served.context("serving HTTP")
 }
 
@@ -129,24 +130,24 @@ struct EngineParts {
     launcher: Arc<dyn Launcher>,
     /// Terminal executions, for flow triggers.
     terminal: broadcast::Receiver<Execution>,
-    /// Keeps the broadcast open while no engine feeds it.
-    _terminal_source: broadcast::Sender<Execution>,
 }
 
-/// The engine, when it runs in this process: the launcher triggers start executions with, and
-/// the broadcast of terminal executions flow triggers listen to.
-///
-/// Until the engine driver is merged, executions are recorded in the store (`StoreLauncher`)
-/// for an engine to pick up, and nothing is broadcast.
+/// The engine of this process, seeing the live registry; its loop stops with `cancel`.
 fn start_engine(
     store: &Arc<dyn Store>,
     registry: &Arc<LiveRegistry>,
-    _tasks: &TaskTracker,
-    _cancel: &CancellationToken,
+    data_dir: &std::path::Path,
+    tasks: &TaskTracker,
+    cancel: &CancellationToken,
 ) -> EngineParts {
-    let launcher: Arc<dyn Launcher> = Arc::new(StoreLauncher::new(store.clone(), registry.clone()));
-    let (terminal_source, terminal) = broadcast::channel(1024);
-    EngineParts { launcher, terminal, _terminal_source: terminal_source }
+    let resolver = Arc::new(RegistryResolver::new(registry.clone(), store.clone()));
+    let config = EngineConfig { data_dir: data_dir.join("files"), ..EngineConfig::default() };
+    let engine = Engine::new(store.clone(), Renderer::new(), resolver, config);
+    let terminal = engine.subscribe_terminal();
+    let driver = engine.clone();
+    let stop = cancel.child_token();
+    tasks.spawn(async move { driver.run(stop).await });
+    EngineParts { launcher: Arc::new(engine), terminal }
 }
 
 fn is_url(repo: &str) -> bool {

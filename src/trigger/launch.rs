@@ -84,3 +84,35 @@ impl Launcher for StoreLauncher {
         }
     }
 }
+
+#[async_trait]
+impl Launcher for crate::engine::Engine {
+    async fn start(
+        &self,
+        namespace: &str,
+        flow_id: &str,
+        inputs: Map<String, Value>,
+        labels: Vec<Label>,
+        trigger: Option<Value>,
+    ) -> Result<Execution, TriggerError> {
+        self.start_execution(namespace, flow_id, inputs, labels, trigger)
+            .await
+            .map_err(engine_error)
+    }
+
+    async fn wait_for(&self, execution_id: &str) -> Result<Execution, TriggerError> {
+        crate::engine::Engine::wait_for(self, execution_id)
+            .await
+            .map_err(engine_error)
+    }
+}
+
+fn engine_error(e: crate::engine::EngineError) -> TriggerError {
+    use crate::engine::{EngineError, FlowError};
+    match e {
+        EngineError::Flow(FlowError::NotFound { namespace, id }) => TriggerError::FlowNotFound { namespace, flow_id: id },
+        EngineError::ExecutionNotFound(id) => TriggerError::ExecutionNotFound(id),
+        EngineError::Store(e) => TriggerError::Store(e),
+        other => TriggerError::Engine(other.to_string()),
+    }
+}

@@ -2,7 +2,8 @@
 //!
 //! Triggers read the live registry (`deploy`), so a flow removed or disabled by a commit stops
 //! firing at the next registry swap. They start executions through a [`Launcher`] (the engine
-//! in the daemon) and use the store to fire each schedule tick exactly once across daemons
+//! in the daemon, which sees the registry through [`RegistryResolver`]) and use the store to
+//! fire each schedule tick exactly once across daemons
 //! (`record_tick`) and to keep per-trigger state. Time comes from a [`Clock`].
 
 mod clock;
@@ -10,6 +11,7 @@ mod conditions;
 mod error;
 mod flow_trigger;
 mod launch;
+mod resolver;
 mod schedule;
 mod scheduler;
 pub mod webhook;
@@ -19,6 +21,7 @@ pub use error::TriggerError;
 
 pub use flow_trigger::FlowTriggerListener;
 pub use launch::{Launcher, StoreLauncher};
+pub use resolver::RegistryResolver;
 pub use schedule::{LATE_GRACE, ScheduleSpec, due_ticks, ticks_to_fire};
 pub use scheduler::Scheduler;
 
