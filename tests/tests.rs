@@ -1,5 +1,7 @@
 mod engine;
+mod gitops;
 mod load;
 mod source;
 mod store;
+mod triggers;
 mod validate;

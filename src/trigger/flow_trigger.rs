@@ -20,7 +20,7 @@ use crate::store::Store;
 use crate::store::model::{Execution, State};
 
 use super::conditions::{Facts, holds, render_value};
-use super::{Launcher, TriggerError, trigger_key};
+use super::{Launcher, TriggerError, trigger_key, trigger_record};
 
 const MULTIPLE: &str = "io.kestra.plugin.core.condition.MultipleCondition";
 
@@ -113,7 +113,7 @@ impl FlowTriggerListener {
         }
         let inputs = render_value(&Value::Object(spec.inputs.clone()), &vars)
             .map_err(|message| TriggerError::Render { trigger: key.clone(), message })?;
-        let record = json!({ "id": trigger.id, "type": trigger.type_name, "variables": vars["trigger"] });
+        let record = trigger_record(trigger, &vars["trigger"]);
         let execution = self
             .launcher
             .start(&flow.namespace, &flow.id, inputs.as_object().cloned().unwrap_or_default(), Vec::new(), Some(record))

@@ -19,7 +19,7 @@ use crate::store::model::{Execution, Label};
 
 use super::conditions::{Facts, holds, render_value};
 use super::schedule::{ScheduleSpec, due_ticks, ticks_to_fire};
-use super::{Clock, Launcher, TriggerError, trigger_key};
+use super::{Clock, Launcher, TriggerError, trigger_key, trigger_record};
 
 /// The longest the loop sleeps without looking at the registry and the clock again.
 const MAX_SLEEP: chrono::Duration = chrono::Duration::seconds(60);
@@ -142,7 +142,7 @@ impl Scheduler {
             .map_err(|message| TriggerError::Render { trigger: key.to_string(), message })?;
         let inputs = inputs.as_object().cloned().unwrap_or_default();
         let labels = schedule_labels(schedule);
-        let record = json!({ "id": trigger.id, "type": trigger.type_name, "variables": variables });
+        let record = trigger_record(trigger, &variables);
         let flow = &live.flow;
         let execution = self
             .launcher

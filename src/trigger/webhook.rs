@@ -16,7 +16,7 @@ use crate::spec::trigger::Webhook;
 use crate::store::model::Execution;
 
 use super::conditions::{Facts, holds, render_value};
-use super::{Launcher, TriggerError};
+use super::{Launcher, TriggerError, trigger_record};
 
 /// A webhook call as the HTTP layer received it.
 #[derive(Debug, Clone, Default)]
@@ -73,7 +73,7 @@ pub async fn handle(
     let inputs = render_value(&Value::Object(webhook.inputs.clone()), &vars).map_err(|message| {
         TriggerError::Render { trigger: format!("{namespace}.{flow_id}.{}", trigger.id), message }
     })?;
-    let record = json!({ "id": trigger.id, "type": trigger.type_name, "variables": variables });
+    let record = trigger_record(trigger, &variables);
     let execution = launcher
         .start(namespace, flow_id, inputs.as_object().cloned().unwrap_or_default(), Vec::new(), Some(record))
         .await?;
