@@ -68,10 +68,17 @@ impl FlowTriggerListener {
                 continue;
             }
             for trigger in live.flow.triggers.iter().filter(|t| !t.disabled) {
-                if let TriggerKind::Flow(spec) = &trigger.kind
-                    && let Some(e) = self.consider(live, trigger, spec, upstream).await?
-                {
-                    started.push(e);
+                let TriggerKind::Flow(spec) = &trigger.kind else {
+                    continue;
+                };
+                // One trigger failing (invalid inputs...) must not keep the others from firing.
+                match self.consider(live, trigger, spec, upstream).await {
+                    Ok(Some(e)) => started.push(e),
+                    Ok(None) => {}
+                    Err(e) => tracing::warn!(
+                        flow = %live.flow.uid(), trigger = %trigger.id, upstream = %upstream.id, error = %e,
+                        "flow trigger did not start its flow"
+                    ),
                 }
             }
         }

@@ -100,7 +100,13 @@ impl Scheduler {
         };
         let due = due_ticks(&spec, since, now);
         let mut started = Vec::new();
-        for tick in ticks_to_fire(&due, now, spec.recover) {
+        // No overlap: while the last execution of this trigger runs, this pass's ticks are
+        // skipped; ticks recovered together in one pass all start.
+        let blocked = !due.is_empty() && self.previous_still_running(&state).await?;
+        if blocked {
+            tracing::info!(trigger = %key, ticks = due.len(), "previous execution still running; ticks skipped");
+        }
+        for tick in ticks_to_fire(&due, now, spec.recover).into_iter().filter(|_| !blocked) {
             if let Some(execution) = self.fire(live, trigger, schedule, &spec, &key, tick, &mut state).await? {
                 started.push(execution);
             }
@@ -129,10 +135,6 @@ impl Scheduler {
         let vars = json!({ "trigger": variables });
         let facts = Facts { date: tick.with_timezone(&spec.zone), execution: None, vars: &vars };
         if !trigger.conditions.iter().all(|c| holds(c, &facts)) {
-            return Ok(None);
-        }
-        if self.previous_still_running(state).await? {
-            tracing::info!(trigger = key, %tick, "previous execution still running; tick skipped");
             return Ok(None);
         }
         if !self.store.record_tick(key, tick).await? {
