@@ -171,12 +171,12 @@ impl Daemon {
         self.get_json("/api/v1/sync/status").await.1
     }
 
-    /// Waits until the repo's sync status has attempted `revision`.
+    /// Waits until the repo's sync status has finished attempting `revision`.
     pub async fn wait_attempted(&self, revision: &str) -> Value {
         let start = Instant::now();
         loop {
             let last = self.sync_status().await;
-            if last["status"]["lastAttemptedRevision"] == revision {
+            if last["status"]["lastAttemptedRevision"] == revision && last["status"]["condition"] != "Reconciling" {
                 return last;
             }
             assert!(start.elapsed() < Duration::from_secs(20), "revision {revision} never attempted: {last}");

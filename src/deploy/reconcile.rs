@@ -20,7 +20,7 @@ use crate::validate::{Diagnostic, validate_flow_source};
 
 use super::namespaces::{is_namespace_config, namespace_entry};
 use super::status::{
-    CONDITION_READY, CONDITION_STALLED, FlowKey, flow_ready, flow_stalled, repo_status, summarize,
+    CONDITION_READY, CONDITION_RECONCILING, CONDITION_STALLED, FlowKey, flow_ready, flow_stalled, repo_status, summarize,
 };
 use super::{DeployError, LiveFlow, LiveRegistry, NamespaceFilter, NamespaceSet, Registry};
 
@@ -189,6 +189,15 @@ impl Reconciler {
                 .skip_irrelevant(&current, tree, &revision, &mut last_applied)
                 .await;
         }
+        let reconciling = repo_status(
+            &self.options.repo,
+            last_applied.clone(),
+            &revision.id,
+            CONDITION_RECONCILING,
+            "Progressing",
+            format!("reconciling {}", revision.id),
+        );
+        self.store.put_sync_status(&reconciling).await?;
         let examined = {
             let (tree, current, options) = (tree.clone(), current.clone(), self.options.clone());
             tokio::task::spawn_blocking(move || examine(&*tree, &changes, &current, &options))
