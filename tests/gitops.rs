@@ -99,27 +99,43 @@ impl Daemon {
     }
 
     /// Starts a daemon whose database and data dir are in `data` (to restart on one database).
-    pub async fn start_in(data: tempfile::TempDir, repo: &str, tune: impl FnOnce(&mut ServerConfig)) -> Daemon {
+    pub async fn start_in(
+        data: tempfile::TempDir,
+        repo: &str,
+        tune: impl FnOnce(&mut ServerConfig),
+    ) -> Daemon {
         let mut config = ServerConfig::for_repo(repo);
         config.database = format!("sqlite://{}", data.path().join("baton.db").display());
         config.data_dir = data.path().join("data");
         config.poll_interval = Duration::from_millis(100);
         config.grace_period = Duration::from_secs(2);
         tune(&mut config);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(run(config, listener, async move {
             let _ = stopped.await;
         }));
-        let daemon = Daemon { base, client: reqwest::Client::new(), data, stop: Some(stop), task: Some(task) };
+        let daemon = Daemon {
+            base,
+            client: reqwest::Client::new(),
+            data,
+            stop: Some(stop),
+            task: Some(task),
+        };
         daemon.wait_ready().await;
         daemon
     }
 
     async fn wait_ready(&self) {
         let ok = eventually(Duration::from_secs(30), || async {
-            self.client.get(format!("{}/readyz", self.base)).send().await.is_ok_and(|r| r.status() == 200)
+            self.client
+                .get(format!("{}/readyz", self.base))
+                .send()
+                .await
+                .is_ok_and(|r| r.status() == 200)
         })
         .await;
         assert!(ok, "daemon not ready: {:?}", self.get_json("/readyz").await);
@@ -132,14 +148,21 @@ impl Daemon {
         }
         if let Some(task) = self.task.take() {
             let result = tokio::time::timeout(Duration::from_secs(10), task).await;
-            assert!(matches!(result, Ok(Ok(Ok(())))), "daemon did not stop cleanly: {result:?}");
+            assert!(
+                matches!(result, Ok(Ok(Ok(())))),
+                "daemon did not stop cleanly: {result:?}"
+            );
         }
         let data = tempfile::tempdir().expect("tempdir");
         std::mem::replace(&mut self.data, data)
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client.get(format!("{}{path}", self.base)).send().await.expect("GET")
+        self.client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("GET")
     }
 
     pub async fn get_json(&self, path: &str) -> (u16, Value) {
@@ -150,7 +173,9 @@ impl Daemon {
 
     /// The live revision of a flow, or `None` on 404.
     pub async fn flow(&self, namespace: &str, id: &str) -> Option<Value> {
-        let (status, body) = self.get_json(&format!("/api/v1/flows/{namespace}/{id}")).await;
+        let (status, body) = self
+            .get_json(&format!("/api/v1/flows/{namespace}/{id}"))
+            .await;
         (status == 200).then_some(body)
     }
 
@@ -162,7 +187,10 @@ impl Daemon {
             if let Some(flow) = last.as_ref().filter(|f| f["commit"] == commit) {
                 return flow.clone();
             }
-            assert!(start.elapsed() < Duration::from_secs(20), "{namespace}.{id} not live at {commit}: {last:?}");
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "{namespace}.{id} not live at {commit}: {last:?}"
+            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
@@ -176,10 +204,15 @@ impl Daemon {
         let start = Instant::now();
         loop {
             let last = self.sync_status().await;
-            if last["status"]["lastAttemptedRevision"] == revision && last["status"]["condition"] != "Reconciling" {
+            if last["status"]["lastAttemptedRevision"] == revision
+                && last["status"]["condition"] != "Reconciling"
+            {
                 return last;
             }
-            assert!(start.elapsed() < Duration::from_secs(20), "revision {revision} never attempted: {last}");
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "revision {revision} never attempted: {last}"
+            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
@@ -263,13 +296,18 @@ tasks:
 ";
 
 fn simple_flow(namespace: &str, id: &str) -> String {
-    format!("id: {id}\nnamespace: {namespace}\ntasks:\n  - id: log\n    type: io.kestra.plugin.core.log.Log\n    message: hi\n")
+    format!(
+        "id: {id}\nnamespace: {namespace}\ntasks:\n  - id: log\n    type: io.kestra.plugin.core.log.Log\n    message: hi\n"
+    )
 }
 
 async fn call_hello(daemon: &Daemon, name: &str) -> (u16, Value) {
     let resp = daemon
         .client
-        .post(format!("{}/api/v1/executions/webhook/demo/hello/k3y", daemon.base))
+        .post(format!(
+            "{}/api/v1/executions/webhook/demo/hello/k3y",
+            daemon.base
+        ))
         .json(&serde_json::json!({ "name": name }))
         .send()
         .await
@@ -299,13 +337,19 @@ async fn a_commit_deploys_without_restart_a_broken_one_keeps_the_last_good_and_a
     let v2 = repo.commit(&[("flows/demo/hello.yaml", Some(HELLO_V2))], "bonjour");
     let live = daemon.wait_flow_at("demo", "hello", &v2).await;
     assert_eq!(live["revision"], 2);
-    assert_eq!(call_hello(&daemon, "ada").await.1["greeting"], "bonjour ada");
+    assert_eq!(
+        call_hello(&daemon, "ada").await.1["greeting"],
+        "bonjour ada"
+    );
 
     let broken = repo.commit(&[("flows/demo/hello.yaml", Some(HELLO_BROKEN))], "break it");
     let status = daemon.wait_attempted(&broken).await;
     let live = daemon.flow("demo", "hello").await.expect("still live");
     assert_eq!(live["commit"], v2, "the last good revision stays live");
-    assert_eq!(call_hello(&daemon, "bob").await.1["greeting"], "bonjour bob");
+    assert_eq!(
+        call_hello(&daemon, "bob").await.1["greeting"],
+        "bonjour bob"
+    );
     let flow_status = status["flows"]
         .as_array()
         .and_then(|fs| fs.iter().find(|f| f["flowId"] == "hello").cloned())
@@ -314,13 +358,30 @@ async fn a_commit_deploys_without_restart_a_broken_one_keeps_the_last_good_and_a
     assert_eq!(flow_status["lastAppliedRevision"], v2);
     assert_eq!(flow_status["lastAttemptedRevision"], broken);
     let diagnostics = flow_status["diagnostics"].as_array().expect("diagnostics");
-    assert!(diagnostics.iter().any(|d| d["line"] == 8), "{diagnostics:?}");
-    assert!(flow_status["message"].as_str().is_some_and(|m| m.contains("hello.yaml:8:")), "{flow_status}");
+    assert!(
+        diagnostics.iter().any(|d| d["line"] == 8),
+        "{diagnostics:?}"
+    );
+    assert!(
+        flow_status["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("hello.yaml:8:")),
+        "{flow_status}"
+    );
     assert_eq!(status["status"]["condition"], "Stalled");
 
-    let removed = repo.commit(&[("flows/demo/hello.yaml", None), ("flows/demo/other.yaml", Some(&simple_flow("demo", "other")))], "rm");
+    let removed = repo.commit(
+        &[
+            ("flows/demo/hello.yaml", None),
+            ("flows/demo/other.yaml", Some(&simple_flow("demo", "other"))),
+        ],
+        "rm",
+    );
     daemon.wait_flow_at("demo", "other", &removed).await;
-    assert!(daemon.flow("demo", "hello").await.is_none(), "404 once pruned");
+    assert!(
+        daemon.flow("demo", "hello").await.is_none(),
+        "404 once pruned"
+    );
     let status = daemon.sync_status().await;
     assert_eq!(status["status"]["condition"], "Ready");
     assert_eq!(status["status"]["lastAppliedRevision"], removed);
@@ -331,20 +392,36 @@ async fn a_commit_deploys_without_restart_a_broken_one_keeps_the_last_good_and_a
 async fn a_bare_remote_over_file_url_is_fetched_and_a_signed_push_webhook_syncs_at_once() {
     let work = WorkRepo::new();
     let bare = bare_repo();
-    work.commit(&[("flows/demo/a.yaml", Some(&simple_flow("demo", "a")))], "a");
+    work.commit(
+        &[("flows/demo/a.yaml", Some(&simple_flow("demo", "a")))],
+        "a",
+    );
     work.push_to(bare.path());
     let daemon = Daemon::start(&file_url(bare.path()), |c| {
         c.poll_interval = Duration::from_secs(3600);
         c.webhook_secret = Some("s3cret".to_string());
     })
     .await;
-    assert!(daemon.flow("demo", "a").await.is_some(), "first fetch deploys");
+    assert!(
+        daemon.flow("demo", "a").await.is_some(),
+        "first fetch deploys"
+    );
 
-    let sha = work.commit(&[("flows/demo/b.yaml", Some(&simple_flow("demo", "b")))], "b");
+    let sha = work.commit(
+        &[("flows/demo/b.yaml", Some(&simple_flow("demo", "b")))],
+        "b",
+    );
     work.push_to(bare.path());
-    let body = serde_json::to_vec(&serde_json::json!({ "ref": "refs/heads/main", "after": sha })).expect("json");
+    let body = serde_json::to_vec(&serde_json::json!({ "ref": "refs/heads/main", "after": sha }))
+        .expect("json");
     let url = format!("{}/api/v1/git/webhook", daemon.base);
-    let unsigned = daemon.client.post(&url).body(body.clone()).send().await.expect("POST");
+    let unsigned = daemon
+        .client
+        .post(&url)
+        .body(body.clone())
+        .send()
+        .await
+        .expect("POST");
     assert_eq!(unsigned.status(), 401);
     let forged = daemon
         .client
@@ -356,7 +433,10 @@ async fn a_bare_remote_over_file_url_is_fetched_and_a_signed_push_webhook_syncs_
         .expect("POST");
     assert_eq!(forged.status(), 401);
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert!(daemon.flow("demo", "b").await.is_none(), "a refused webhook changes nothing");
+    assert!(
+        daemon.flow("demo", "b").await.is_none(),
+        "a refused webhook changes nothing"
+    );
 
     let signed = daemon
         .client
@@ -373,13 +453,19 @@ async fn a_bare_remote_over_file_url_is_fetched_and_a_signed_push_webhook_syncs_
     assert!(started.elapsed() < Duration::from_secs(5));
 
     // GitLab: the token header.
-    let sha = work.commit(&[("flows/demo/c.yaml", Some(&simple_flow("demo", "c")))], "c");
+    let sha = work.commit(
+        &[("flows/demo/c.yaml", Some(&simple_flow("demo", "c")))],
+        "c",
+    );
     work.push_to(bare.path());
     let gitlab = daemon
         .client
         .post(&url)
         .header("X-Gitlab-Token", "s3cret")
-        .body(serde_json::to_vec(&serde_json::json!({ "ref": "refs/heads/main", "after": sha })).expect("json"))
+        .body(
+            serde_json::to_vec(&serde_json::json!({ "ref": "refs/heads/main", "after": sha }))
+                .expect("json"),
+        )
         .send()
         .await
         .expect("POST");
@@ -407,9 +493,18 @@ async fn namespace_variables_are_inherited_and_a_namespace_change_revalidates_it
             ("namespaces/company/namespace.yaml", Some(COMPANY_NS)),
             ("namespaces/company.dev/namespace.yaml", Some(DEV_NS)),
             ("namespaces/company.prod/namespace.yaml", Some(PROD_NS)),
-            ("namespaces/company.dev/files/extract.sh", Some("echo dev\n")),
-            ("flows/company/dev/job.yaml", Some(&defaulted_flow("company.dev", "job"))),
-            ("flows/company/prod/job.yaml", Some(&defaulted_flow("company.prod", "job"))),
+            (
+                "namespaces/company.dev/files/extract.sh",
+                Some("echo dev\n"),
+            ),
+            (
+                "flows/company/dev/job.yaml",
+                Some(&defaulted_flow("company.dev", "job")),
+            ),
+            (
+                "flows/company/prod/job.yaml",
+                Some(&defaulted_flow("company.prod", "job")),
+            ),
         ],
         "company",
     );
@@ -418,7 +513,10 @@ async fn namespace_variables_are_inherited_and_a_namespace_change_revalidates_it
     for (ns, expected) in [("company.dev", "dev-data"), ("company.prod", "prod-data")] {
         let resp = daemon
             .client
-            .post(format!("{}/api/v1/executions/webhook/{ns}/job/k", daemon.base))
+            .post(format!(
+                "{}/api/v1/executions/webhook/{ns}/job/k",
+                daemon.base
+            ))
             .send()
             .await
             .expect("POST");
@@ -427,7 +525,13 @@ async fn namespace_variables_are_inherited_and_a_namespace_change_revalidates_it
     }
 
     // The parent's default goes away: both flows become invalid but stay live.
-    let second = repo.commit(&[("namespaces/company/namespace.yaml", Some("variables:\n  team: data\n"))], "drop default");
+    let second = repo.commit(
+        &[(
+            "namespaces/company/namespace.yaml",
+            Some("variables:\n  team: data\n"),
+        )],
+        "drop default",
+    );
     let status = daemon.wait_attempted(&second).await;
     let stalled: Vec<&Value> = status["flows"]
         .as_array()
@@ -436,7 +540,10 @@ async fn namespace_variables_are_inherited_and_a_namespace_change_revalidates_it
         .filter(|f| f["condition"] == "Stalled")
         .collect();
     assert_eq!(stalled.len(), 2, "{status}");
-    assert_eq!(daemon.flow("company.prod", "job").await.expect("live")["commit"], first);
+    assert_eq!(
+        daemon.flow("company.prod", "job").await.expect("live")["commit"],
+        first
+    );
     daemon.stop().await;
 }
 
@@ -445,9 +552,18 @@ async fn a_namespace_filter_deploys_only_matching_namespaces() {
     let repo = WorkRepo::new();
     let sha = repo.commit(
         &[
-            ("flows/company/dev/a.yaml", Some(&simple_flow("company.dev", "a"))),
-            ("flows/company/prod/a.yaml", Some(&simple_flow("company.prod", "a"))),
-            ("flows/company/prod/eu/b.yaml", Some(&simple_flow("company.prod.eu", "b"))),
+            (
+                "flows/company/dev/a.yaml",
+                Some(&simple_flow("company.dev", "a")),
+            ),
+            (
+                "flows/company/prod/a.yaml",
+                Some(&simple_flow("company.prod", "a")),
+            ),
+            (
+                "flows/company/prod/eu/b.yaml",
+                Some(&simple_flow("company.prod.eu", "b")),
+            ),
         ],
         "three",
     );
@@ -471,19 +587,31 @@ async fn a_restart_restores_the_registry_without_redeploying() {
     let data = daemon.stop().await;
 
     let daemon = Daemon::start_in(data, &repo_path, |_| {}).await;
-    let live = daemon.flow("demo", "hello").await.expect("live after restart");
+    let live = daemon
+        .flow("demo", "hello")
+        .await
+        .expect("live after restart");
     assert_eq!(live["revision"], 1, "not redeployed");
-    assert_eq!(call_hello(&daemon, "again").await.1["greeting"], "hello again");
+    assert_eq!(
+        call_hello(&daemon, "again").await.1["greeting"],
+        "hello again"
+    );
     daemon.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_commit_without_any_flow_does_not_prune_everything_unless_allowed() {
     let repo = WorkRepo::new();
-    repo.commit(&[("flows/demo/a.yaml", Some(&simple_flow("demo", "a")))], "a");
+    repo.commit(
+        &[("flows/demo/a.yaml", Some(&simple_flow("demo", "a")))],
+        "a",
+    );
     let repo_path = repo.path().display().to_string();
     let daemon = Daemon::start(&repo_path, |_| {}).await;
-    let empty = repo.commit(&[("flows/demo/a.yaml", None), ("README.md", Some("moved"))], "oops");
+    let empty = repo.commit(
+        &[("flows/demo/a.yaml", None), ("README.md", Some("moved"))],
+        "oops",
+    );
     let status = daemon.wait_attempted(&empty).await;
     assert_eq!(status["status"]["reason"], "EmptyRevision", "{status}");
     assert!(daemon.flow("demo", "a").await.is_some());
@@ -491,7 +619,10 @@ async fn a_commit_without_any_flow_does_not_prune_everything_unless_allowed() {
 
     let daemon = Daemon::start(&repo_path, |c| c.allow_empty = true).await;
     // A fresh database: nothing to prune; deploy then empty again with allow_empty.
-    let back = repo.commit(&[("flows/demo/a.yaml", Some(&simple_flow("demo", "a")))], "back");
+    let back = repo.commit(
+        &[("flows/demo/a.yaml", Some(&simple_flow("demo", "a")))],
+        "back",
+    );
     daemon.wait_flow_at("demo", "a", &back).await;
     let empty = repo.commit(&[("flows/demo/a.yaml", None)], "empty on purpose");
     daemon.wait_attempted(&empty).await;
@@ -502,7 +633,10 @@ async fn a_commit_without_any_flow_does_not_prune_everything_unless_allowed() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn following_the_worktree_deploys_edits_before_any_commit() {
     let repo = WorkRepo::new();
-    repo.commit(&[("flows/demo/a.yaml", Some(&simple_flow("demo", "a")))], "a");
+    repo.commit(
+        &[("flows/demo/a.yaml", Some(&simple_flow("demo", "a")))],
+        "a",
+    );
     let daemon = Daemon::start(&repo.path().display().to_string(), |c| {
         c.follow_worktree = true;
         c.poll_interval = Duration::from_secs(3600);
@@ -511,9 +645,17 @@ async fn following_the_worktree_deploys_edits_before_any_commit() {
     assert!(daemon.flow("demo", "a").await.is_some());
     let path: PathBuf = repo.path().join("flows/demo/b.yaml");
     std::fs::write(&path, simple_flow("demo", "b")).expect("write");
-    let ok = eventually(Duration::from_secs(10), || async { daemon.flow("demo", "b").await.is_some() }).await;
+    let ok = eventually(Duration::from_secs(10), || async {
+        daemon.flow("demo", "b").await.is_some()
+    })
+    .await;
     assert!(ok, "worktree edit not deployed");
     let live = daemon.flow("demo", "b").await.expect("b");
-    assert!(live["commit"].as_str().is_some_and(|c| c.starts_with("worktree:")), "{live}");
+    assert!(
+        live["commit"]
+            .as_str()
+            .is_some_and(|c| c.starts_with("worktree:")),
+        "{live}"
+    );
     daemon.stop().await;
 }

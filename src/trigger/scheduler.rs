@@ -49,7 +49,12 @@ impl Scheduler {
         launcher: Arc<dyn Launcher>,
         clock: Arc<dyn Clock>,
     ) -> Scheduler {
-        Scheduler { store, registry, launcher, clock }
+        Scheduler {
+            store,
+            registry,
+            launcher,
+            clock,
+        }
     }
 
     /// Evaluates every schedule at the clock's now; returns the executions started.
@@ -82,10 +87,11 @@ impl Scheduler {
     ) -> Result<Vec<Execution>, TriggerError> {
         let flow = &live.flow;
         let key = trigger_key(&flow.namespace, &flow.id, &trigger.id);
-        let spec = ScheduleSpec::from_schedule(schedule).map_err(|message| TriggerError::Render {
-            trigger: key.clone(),
-            message,
-        })?;
+        let spec =
+            ScheduleSpec::from_schedule(schedule).map_err(|message| TriggerError::Render {
+                trigger: key.clone(),
+                message,
+            })?;
         let mut state: ScheduleState = self
             .store
             .trigger_state_get(&key)
@@ -106,8 +112,14 @@ impl Scheduler {
         if blocked {
             tracing::info!(trigger = %key, ticks = due.len(), "previous execution still running; ticks skipped");
         }
-        for tick in ticks_to_fire(&due, now, spec.recover).into_iter().filter(|_| !blocked) {
-            if let Some(execution) = self.fire(live, trigger, schedule, &spec, &key, tick, &mut state).await? {
+        for tick in ticks_to_fire(&due, now, spec.recover)
+            .into_iter()
+            .filter(|_| !blocked)
+        {
+            if let Some(execution) = self
+                .fire(live, trigger, schedule, &spec, &key, tick, &mut state)
+                .await?
+            {
                 started.push(execution);
             }
         }
@@ -133,15 +145,24 @@ impl Scheduler {
             "previous": state.evaluated_until.map(|t| t.to_rfc3339()),
         });
         let vars = json!({ "trigger": variables });
-        let facts = Facts { date: tick.with_timezone(&spec.zone), execution: None, vars: &vars };
+        let facts = Facts {
+            date: tick.with_timezone(&spec.zone),
+            execution: None,
+            vars: &vars,
+        };
         if !trigger.conditions.iter().all(|c| holds(c, &facts)) {
             return Ok(None);
         }
         if !self.store.record_tick(key, tick).await? {
             return Ok(None);
         }
-        let inputs = render_value(&Value::Object(schedule.inputs.clone()), &vars)
-            .map_err(|message| TriggerError::Render { trigger: key.to_string(), message })?;
+        let inputs =
+            render_value(&Value::Object(schedule.inputs.clone()), &vars).map_err(|message| {
+                TriggerError::Render {
+                    trigger: key.to_string(),
+                    message,
+                }
+            })?;
         let inputs = inputs.as_object().cloned().unwrap_or_default();
         let labels = schedule_labels(schedule);
         let record = trigger_record(trigger, &variables);
@@ -210,7 +231,12 @@ fn schedule_labels(schedule: &Schedule) -> Vec<Label> {
             .collect(),
         Some(Value::Array(items)) => items
             .iter()
-            .filter_map(|i| Some(Label::new(i.get("key")?.as_str()?, i.get("value")?.as_str()?)))
+            .filter_map(|i| {
+                Some(Label::new(
+                    i.get("key")?.as_str()?,
+                    i.get("value")?.as_str()?,
+                ))
+            })
             .collect(),
         _ => Vec::new(),
     }
