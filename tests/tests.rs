@@ -1,5 +1,6 @@
 mod engine;
 mod files;
+mod gitops;
 mod http_tasks;
 mod jdbc;
 mod load;
@@ -8,5 +9,6 @@ mod scripts;
 mod source;
 mod store;
 mod template;
+mod triggers;
 mod validate;
 mod worker;

@@ -1,8 +1,10 @@
 //! One file per subcommand: parse flags, call the library, print. Errors become messages here
 //! and nowhere else.
 
+pub mod plan;
 pub mod run;
 pub mod schema;
+pub mod server;
 pub mod worker;
 pub mod validate;
 
@@ -21,12 +23,16 @@ pub struct Cli {
 pub enum Command {
     /// Print the JSON Schema of flow files.
     Schema(schema::Args),
-    /// Run one execution of a flow file to its end.
-    Run(run::Args),
-    /// Run a standalone worker sharing the engine's database.
-    Worker(worker::Args),
     /// Check flow files and report every problem (exit 1 on any error).
     Validate(validate::Args),
+    /// Run one execution of a flow file to its end.
+    Run(run::Args),
+    /// Run the daemon: sync loop, scheduler, engine, worker and HTTP server.
+    Server(server::Args),
+    /// Run a standalone worker sharing the engine's database.
+    Worker(worker::Args),
+    /// Show what merging the repository would change in a database.
+    Plan(plan::Args),
 }
 
 /// Runs the parsed command line and returns the process exit code.
@@ -34,9 +40,11 @@ pub fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Schema(args) => schema::run(args),
-        Command::Run(args) => run::run(args),
-        Command::Worker(args) => worker::run(args),
         Command::Validate(args) => validate::run(args),
+        Command::Run(args) => run::run(args),
+        Command::Server(args) => server::main(args),
+        Command::Worker(args) => worker::run(args),
+        Command::Plan(args) => plan::run(args),
     };
     match result {
         Ok(code) => code,
