@@ -5,3 +5,4 @@ mod store;
 mod files;
 mod runner;
 mod template;
+mod validate;
