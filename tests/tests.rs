@@ -1,8 +1,9 @@
 mod load;
 mod source;
 
-mod store;
 mod files;
+mod hostile;
 mod runner;
+mod store;
 mod template;
 mod validate;
