@@ -587,3 +587,18 @@ fn fuzz_regressions_render() {
         );
     }
 }
+
+#[test]
+fn fuzz_regressions_cron_and_duration() {
+    let after = chrono::DateTime::from_timestamp(1_711_846_800, 0).expect("instant");
+    for (name, bytes) in regression_inputs("cron_duration") {
+        let started = Instant::now();
+        let text = String::from_utf8_lossy(&bytes);
+        if let Ok(cron) = baton::spec::Cron::parse(&text) {
+            let _ = cron.next_after(&after);
+            let _ = cron.next_after(&after.with_timezone(&chrono_tz::Europe::Paris));
+        }
+        let _ = baton::spec::Duration::parse(&text);
+        assert!(started.elapsed() < BUDGET, "{name}: {:?}", started.elapsed());
+    }
+}
