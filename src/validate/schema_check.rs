@@ -88,6 +88,10 @@ pub fn check_flow(value: &Value) -> Vec<Finding> {
             "internal error: the flow schema does not compile",
         )];
     };
+    // `is_valid` is much cheaper than collecting errors, and most flows are valid.
+    if validator.is_valid(value) {
+        return Vec::new();
+    }
     validator
         .iter_errors(value)
         .flat_map(|e| findings(&e, "", None, value))
@@ -101,7 +105,7 @@ pub fn check_tasks(nodes: &[TaskNode<'_>]) -> Vec<Finding> {
         let instance = node.value;
         match node.entry {
             Some(entry) => {
-                if let Some(v) = type_validator(entry.name) {
+                if let Some(v) = type_validator(entry.name).filter(|v| !v.is_valid(instance)) {
                     out.extend(
                         v.iter_errors(instance)
                             .flat_map(|e| findings(&e, &node.pointer, Some(entry.name), instance)),
@@ -131,7 +135,7 @@ pub fn check_triggers(flow: &Value) -> Vec<Finding> {
             .and_then(|t| catalogue::plugin_type(TRIGGER_TYPES, t));
         match entry {
             Some(entry) => {
-                if let Some(v) = type_validator(entry.name) {
+                if let Some(v) = type_validator(entry.name).filter(|v| !v.is_valid(trigger)) {
                     out.extend(
                         v.iter_errors(trigger)
                             .flat_map(|e| findings(&e, &pointer, Some(entry.name), trigger)),

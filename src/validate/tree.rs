@@ -3,16 +3,44 @@
 //! Checks work on the JSON value rather than on the typed `Flow` so that every finding carries
 //! the pointer of the node it is about, and so that they still run when the typed parse fails.
 
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
 use serde_json::{Map, Value};
 
 use crate::load::escape_segment;
-use crate::spec::catalogue::{self, Category, TaskType};
+use crate::spec::catalogue::{Category, TASK_TYPES, TaskType};
+
+/// Task types by name and alias: the catalogue lookup is a linear scan, and every task of
+/// every flow is looked up.
+static TASK_INDEX: LazyLock<HashMap<&'static str, &'static TaskType>> = LazyLock::new(|| {
+    TASK_TYPES
+        .iter()
+        .flat_map(|t| {
+            std::iter::once(t.name)
+                .chain(t.aliases.iter().copied())
+                .map(move |n| (n, t))
+        })
+        .collect()
+});
+
+/// The catalogue entry of a task type name or alias.
+pub fn task_type(name: &str) -> Option<&'static TaskType> {
+    TASK_INDEX.get(name).copied()
+}
 
 /// Branches of a flow that hold task lists, in execution order.
 pub const FLOW_BRANCHES: &[&str] = &["tasks", "errors", "finally", "afterExecution"];
 
 /// Branch properties a flowable task may hold child task lists under.
 const TASK_BRANCHES: &[&str] = &["tasks", "then", "else", "defaults", "errors", "finally"];
+
+/// Which list of its parent a task is in: a property (`tasks`, `then`, ...) or a Switch case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BranchName<'a> {
+    Property(&'static str),
+    Case(&'a str),
+}
 
 /// One task object found in the flow.
 #[derive(Clone)]
@@ -28,8 +56,8 @@ pub struct TaskNode<'a> {
     pub entry: Option<&'static TaskType>,
     /// Index of the parent node in the list, `None` at the top.
     pub parent: Option<usize>,
-    /// The list holding it, from the top: (branch name, index in that list) per level.
-    pub path: Vec<(String, usize)>,
+    /// The list holding it, from the top: (branch, index in that list) per level.
+    pub path: Vec<(BranchName<'a>, usize)>,
     /// Under `listeners` (deprecated; only checked for ids).
     pub in_listener: bool,
 }
@@ -55,7 +83,7 @@ pub fn task_nodes(flow: &Value) -> Vec<TaskNode<'_>> {
                 &mut out,
                 items,
                 &format!("/{branch}"),
-                branch,
+                BranchName::Property(branch),
                 None,
                 &[],
                 false,
@@ -66,7 +94,8 @@ pub fn task_nodes(flow: &Value) -> Vec<TaskNode<'_>> {
         for (i, listener) in listeners.iter().enumerate() {
             if let Some(Value::Array(items)) = listener.get("tasks") {
                 let base = format!("/listeners/{i}/tasks");
-                push_list(&mut out, items, &base, "listeners", None, &[], true);
+                let name = BranchName::Property("listeners");
+                push_list(&mut out, items, &base, name, None, &[], true);
             }
         }
     }
@@ -77,9 +106,9 @@ fn push_list<'a>(
     out: &mut Vec<TaskNode<'a>>,
     items: &'a [Value],
     base: &str,
-    branch: &str,
+    branch: BranchName<'a>,
     parent: Option<usize>,
-    parent_path: &[(String, usize)],
+    parent_path: &[(BranchName<'a>, usize)],
     in_listener: bool,
 ) {
     for (i, item) in items.iter().enumerate() {
@@ -94,11 +123,8 @@ fn push_list<'a>(
         };
         let Value::Object(map) = item else { continue };
         let mut path = parent_path.to_vec();
-        path.push((branch.to_string(), i));
-        let entry = map
-            .get("type")
-            .and_then(Value::as_str)
-            .and_then(catalogue::task_type);
+        path.push((branch, i));
+        let entry = map.get("type").and_then(Value::as_str).and_then(task_type);
         let node = TaskNode {
             pointer: pointer.clone(),
             value: item,
@@ -123,21 +149,22 @@ fn push_children<'a>(
     map: &'a Map<String, Value>,
     pointer: &str,
     me: usize,
-    path: &[(String, usize)],
+    path: &[(BranchName<'a>, usize)],
     in_listener: bool,
 ) {
     for branch in TASK_BRANCHES {
         if let Some(Value::Array(items)) = map.get(*branch) {
             let base = format!("{pointer}/{branch}");
-            push_list(out, items, &base, branch, Some(me), path, in_listener);
+            let name = BranchName::Property(branch);
+            push_list(out, items, &base, name, Some(me), path, in_listener);
         }
     }
     if let Some(Value::Object(cases)) = map.get("cases") {
         for (case, items) in cases {
             if let Value::Array(items) = items {
                 let base = format!("{pointer}/cases/{}", escape_segment(case));
-                let branch = format!("cases/{case}");
-                push_list(out, items, &base, &branch, Some(me), path, in_listener);
+                let name = BranchName::Case(case);
+                push_list(out, items, &base, name, Some(me), path, in_listener);
             }
         }
     }

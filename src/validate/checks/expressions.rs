@@ -14,8 +14,8 @@ use std::collections::{HashMap, HashSet};
 
 use serde_json::Value;
 
+use super::syntax_cache::referenced_paths;
 use crate::spec::templated::is_template;
-use crate::template::check_syntax;
 use crate::validate::diagnostic::{Finding, Severity};
 use crate::validate::tree::{FLOW_BRANCHES, TaskNode, child_pointer, is_branch_key};
 
@@ -104,7 +104,14 @@ pub fn check_expressions(
                 } else {
                     Reader::Flow
                 };
-                walk(value, &child_pointer("", key), reader, &scope, &mut out);
+                walk(
+                    value,
+                    &child_pointer("", key),
+                    &mut Vec::new(),
+                    reader,
+                    &scope,
+                    &mut out,
+                );
             }
         }
     }
@@ -115,9 +122,11 @@ pub fn check_expressions(
                 // A Subflow's `outputs` read the subflow's tasks, not this flow's.
                 || (key == "outputs" && node.type_name() == Some("io.kestra.plugin.core.flow.Subflow"));
             if !skipped {
+                let base = child_pointer(&node.pointer, key);
                 walk(
                     value,
-                    &child_pointer(&node.pointer, key),
+                    &base,
+                    &mut Vec::new(),
                     Reader::Task(i),
                     &scope,
                     &mut out,
@@ -128,17 +137,44 @@ pub fn check_expressions(
     out
 }
 
-fn walk(value: &Value, pointer: &str, reader: Reader, scope: &Scope<'_>, out: &mut Vec<Finding>) {
+/// One step of the way to a value; pointers are only spelled out for strings with a tag.
+#[derive(Clone, Copy)]
+enum Step<'v> {
+    Key(&'v str),
+    Index(usize),
+}
+
+fn walk<'v>(
+    value: &'v Value,
+    base: &str,
+    steps: &mut Vec<Step<'v>>,
+    reader: Reader,
+    scope: &Scope<'_>,
+    out: &mut Vec<Finding>,
+) {
     match value {
-        Value::String(s) if is_template(s) => check_string(s, pointer, reader, scope, out),
+        Value::String(s) if is_template(s) => {
+            let mut pointer = base.to_string();
+            for step in steps.iter() {
+                match step {
+                    Step::Key(k) => pointer = child_pointer(&pointer, k),
+                    Step::Index(i) => pointer = format!("{pointer}/{i}"),
+                }
+            }
+            check_string(s, &pointer, reader, scope, out);
+        }
         Value::Array(items) => {
             for (i, v) in items.iter().enumerate() {
-                walk(v, &format!("{pointer}/{i}"), reader, scope, out);
+                steps.push(Step::Index(i));
+                walk(v, base, steps, reader, scope, out);
+                steps.pop();
             }
         }
         Value::Object(map) => {
             for (k, v) in map {
-                walk(v, &child_pointer(pointer, k), reader, scope, out);
+                steps.push(Step::Key(k));
+                walk(v, base, steps, reader, scope, out);
+                steps.pop();
             }
         }
         _ => {}
@@ -152,7 +188,7 @@ fn check_string(
     scope: &Scope<'_>,
     out: &mut Vec<Finding>,
 ) {
-    let paths = match check_syntax(text) {
+    let paths = match referenced_paths(text) {
         Ok(paths) => paths,
         Err(e) => {
             out.push(Finding::warning(
@@ -166,7 +202,7 @@ fn check_string(
     if reader == Reader::Trigger {
         return;
     }
-    for path in paths {
+    for path in paths.iter() {
         let mut parts = path.split('.');
         let (Some(root), Some(name)) = (parts.next(), parts.next()) else {
             continue;

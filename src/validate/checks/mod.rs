@@ -7,6 +7,7 @@ pub mod inputs;
 pub mod labels;
 pub mod schedule;
 pub mod structure;
+mod syntax_cache;
 
 use std::collections::HashSet;
 
