@@ -74,11 +74,22 @@ impl Cron {
     }
 }
 
-/// True when some day of one 400-year Gregorian cycle (after which the calendar repeats)
-/// matches. croner searches up to the year 5000 before giving up on a pattern that never fires
+/// True when some hour, minute and second match, and some day of one 400-year Gregorian
+/// cycle (after which the calendar repeats) matches. croner searches up to the year 5000 before giving up on a pattern that never fires
 /// (`5 10 * 2 L`), which takes seconds per call: such patterns are refused here instead.
 fn fires_in_a_calendar_cycle(cron: &croner::Cron) -> bool {
     let pattern = &cron.pattern;
+    // A time field can also select nothing (`L` or `,` as the hour or the seconds): croner then
+    // steps hour by hour (or second by second) up to the year 5000.
+    let any = |count: u32, field: &dyn Fn(u32) -> Result<bool, croner::errors::CronError>| {
+        (0..count).any(|value| field(value).unwrap_or(false))
+    };
+    let time_fires = any(24, &|h| pattern.hour_match(h))
+        && any(60, &|m| pattern.minute_match(m))
+        && any(60, &|s| pattern.second_match(s));
+    if !time_fires {
+        return false;
+    }
     let Some(mut day) = chrono::NaiveDate::from_ymd_opt(2000, 1, 1) else {
         return false;
     };
@@ -132,7 +143,15 @@ mod tests {
         // Found by the cron_duration fuzz target: `L` alone selects no weekday, so croner
         // scanned every day up to the year 5000 on each `next_after` (3 s).
         let started = std::time::Instant::now();
-        for never in ["5 10 * 2 L", "0 0 30 2 *", "0 0 31 4 *", "0 0 L * L"] {
+        for never in [
+            "5 10 * 2 L",
+            "0 0 30 2 *",
+            "0 0 31 4 *",
+            "0 0 L * L",
+            "0 3 L * * ?",
+            ", 8 2 6 8 6",
+            " L *  L * ?",
+        ] {
             let err = Cron::parse(never).expect_err(never);
             assert!(err.reason.contains("no date matches"), "{never}: {err}");
         }
