@@ -599,6 +599,10 @@ fn fuzz_regressions_cron_and_duration() {
             let _ = cron.next_after(&after.with_timezone(&chrono_tz::Europe::Paris));
         }
         let _ = baton::spec::Duration::parse(&text);
-        assert!(started.elapsed() < BUDGET, "{name}: {:?}", started.elapsed());
+        assert!(
+            started.elapsed() < BUDGET,
+            "{name}: {:?}",
+            started.elapsed()
+        );
     }
 }

@@ -29,7 +29,11 @@ fn fixture() -> &'static Fixture {
             .build()
             .expect("runtime");
         let root = root.canonicalize().expect("canonical root");
-        Fixture { runtime, store: FileStore::new(&root), root }
+        Fixture {
+            runtime,
+            store: FileStore::new(&root),
+            root,
+        }
     })
 }
 
@@ -40,7 +44,11 @@ fuzz_target!(|data: &[u8]| {
     let fixture = fixture();
     if let Ok(path) = fixture.runtime.block_on(fixture.store.path_of(uri)) {
         let real = path.canonicalize().expect("resolved path exists");
-        assert!(real.starts_with(&fixture.root), "{uri} resolved to {}", real.display());
+        assert!(
+            real.starts_with(&fixture.root),
+            "{uri} resolved to {}",
+            real.display()
+        );
         assert!(real.is_file(), "{uri} resolved to a non-file");
     }
 });

@@ -22,7 +22,11 @@ fuzz_target!(|data: &[u8]| {
     lines.extend(splitter.finish());
     for line in &lines {
         // A cut line may grow by lossy UTF-8 replacement (3 bytes per bad byte) and the marker.
-        assert!(line.len() <= MAX * 3 + TRUNCATED_MARKER.len(), "line of {}", line.len());
+        assert!(
+            line.len() <= MAX * 3 + TRUNCATED_MARKER.len(),
+            "line of {}",
+            line.len()
+        );
         let _ = parse_line(line);
     }
     let _ = parse_line(&String::from_utf8_lossy(stream));

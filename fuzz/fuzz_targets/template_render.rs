@@ -21,7 +21,10 @@ fn fixture() -> &'static (Renderer, RenderContext) {
             "labels": {"team": "data"},
             "envs": {}
         });
-        (Renderer::new(), RenderContext::new(vars, Arc::new(EnvServices)))
+        (
+            Renderer::new(),
+            RenderContext::new(vars, Arc::new(EnvServices)),
+        )
     })
 }
 
