@@ -418,7 +418,7 @@ fn runaway_loops_stop_on_the_work_budget() {
 
 #[test]
 fn range_at_the_ends_of_i64_is_an_error_or_a_short_list() {
-    // Found by the template_render fuzz target: `end - start` overflowed and panicked.
+    // Found writing this catalogue: `end - start` overflowed and panicked.
     for template in [
         "{{ range(-9223372036854775807, 9223372036854775807) }}",
         "{{ range(9223372036854775807, -9223372036854775807, -1) }}",
