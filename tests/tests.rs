@@ -7,6 +7,12 @@ mod load;
 mod runner;
 mod scripts;
 mod source;
+mod load;
+mod source;
+
+mod files;
+mod hostile;
+mod runner;
 mod store;
 mod template;
 mod triggers;

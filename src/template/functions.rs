@@ -137,17 +137,22 @@ const MAX_RANGE: i64 = 1_000_000;
 fn range(first: i64, end: Option<i64>, step: Option<i64>) -> Result<Value, Error> {
     let (start, end) = match end {
         Some(end) => (first, end),
-        None => (0, first - 1),
+        None => (0, first.saturating_sub(1)),
     };
     let step = step.unwrap_or(1);
     if step == 0 {
         return Err(failure("range: step cannot be 0"));
     }
-    let count = (end - start) / step + 1;
-    if count > MAX_RANGE {
+    // In i128: ends near i64::MIN/MAX must give an error, not an overflow panic.
+    let count = (i128::from(end) - i128::from(start)) / i128::from(step) + 1;
+    if count > i128::from(MAX_RANGE) {
         return Err(failure(format!("range: more than {MAX_RANGE} items")));
     }
-    let items = (0..count.max(0)).map(|k| Value::from(start + k * step));
+    // Each item lies between `start` and `end`, so fits an i64; `k * step` alone may not.
+    let items = (0..count.max(0)).map(|k| {
+        let item = i128::from(start) + k * i128::from(step);
+        Value::from(i64::try_from(item).unwrap_or(end))
+    });
     Ok(Value::from(items.collect::<Vec<_>>()))
 }
 
