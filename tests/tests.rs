@@ -1,18 +1,13 @@
 mod engine;
 mod files;
 mod gitops;
+mod hostile;
 mod http_tasks;
 mod jdbc;
 mod load;
 mod runner;
 mod scripts;
 mod source;
-mod load;
-mod source;
-
-mod files;
-mod hostile;
-mod runner;
 mod store;
 mod template;
 mod triggers;
