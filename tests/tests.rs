@@ -4,3 +4,5 @@ mod source;
 mod store;
 mod files;
 mod runner;
+mod store;
+mod validate;

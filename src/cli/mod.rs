@@ -2,6 +2,7 @@
 //! and nowhere else.
 
 pub mod schema;
+pub mod validate;
 
 use clap::{Parser, Subcommand};
 
@@ -18,6 +19,8 @@ pub struct Cli {
 pub enum Command {
     /// Print the JSON Schema of flow files.
     Schema(schema::Args),
+    /// Check flow files and report every problem (exit 1 on any error).
+    Validate(validate::Args),
 }
 
 /// Runs the parsed command line and returns the process exit code.
@@ -25,6 +28,7 @@ pub fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Schema(args) => schema::run(args),
+        Command::Validate(args) => validate::run(args),
     };
     match result {
         Ok(code) => code,
