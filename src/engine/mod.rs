@@ -7,6 +7,7 @@
 //! written to the store and terminal executions broadcast to listeners.
 
 pub mod action;
+pub mod inputs;
 pub mod core;
 pub mod view;
 
