@@ -1,8 +1,8 @@
 mod load;
 mod source;
 
-mod store;
 mod files;
 mod runner;
+mod store;
 mod store;
 mod validate;

@@ -55,14 +55,17 @@ pub fn parse_size(text: &str) -> Result<usize, String> {
     let t = text.trim();
     let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
     let (digits, unit) = t.split_at(split);
-    let n: usize = digits.parse().map_err(|_| format!("`{text}` is not a size"))?;
+    let n: usize = digits
+        .parse()
+        .map_err(|_| format!("`{text}` is not a size"))?;
     let factor = match unit.trim().to_ascii_lowercase().as_str() {
         "" | "b" => 1,
         "k" | "kb" | "kib" => 1024,
         "m" | "mb" | "mib" => 1024 * 1024,
         _ => return Err(format!("unknown size unit in `{text}` (use KiB or MiB)")),
     };
-    n.checked_mul(factor).ok_or_else(|| format!("`{text}` is too large"))
+    n.checked_mul(factor)
+        .ok_or_else(|| format!("`{text}` is too large"))
 }
 
 /// Validates and prints; exit code 1 when any error was found.
@@ -71,17 +74,34 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         eprintln!("error: `{}` does not exist", missing.display());
         return Ok(ExitCode::from(2));
     }
-    let limits = Limits { max_bytes: args.max_file_size, ..Limits::default() };
+    let limits = Limits {
+        max_bytes: args.max_file_size,
+        ..Limits::default()
+    };
     let files = load_paths(&args.paths, &limits);
-    let report = validate_repo(&files, &Options { threads: args.threads });
-    let sources: Sources<'_> = files.flows.iter().map(|f| (f.path.as_str(), f.text.as_str())).collect();
+    let report = validate_repo(
+        &files,
+        &Options {
+            threads: args.threads,
+        },
+    );
+    let sources: Sources<'_> = files
+        .flows
+        .iter()
+        .map(|f| (f.path.as_str(), f.text.as_str()))
+        .collect();
     let stdout = std::io::stdout();
     let color = stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let text = render(&report, args.format.into(), &sources, color);
     let mut lock = stdout.lock();
-    lock.write_all(text.as_bytes()).context("writing the report")?;
+    lock.write_all(text.as_bytes())
+        .context("writing the report")?;
     lock.flush().context("writing the report")?;
-    Ok(if report.is_valid() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if report.is_valid() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 #[cfg(test)]

@@ -18,7 +18,10 @@ pub struct InputError {
 
 /// Checks and types `given` against `declared`; returns the execution's inputs. Undeclared
 /// inputs are dropped, as Kestra does.
-pub fn resolve_inputs(declared: &[Input], given: &Map<String, Value>) -> Result<Map<String, Value>, InputError> {
+pub fn resolve_inputs(
+    declared: &[Input],
+    given: &Map<String, Value>,
+) -> Result<Map<String, Value>, InputError> {
     let mut out = Map::new();
     for input in declared {
         let raw = match given.get(&input.id) {
@@ -40,7 +43,10 @@ pub fn resolve_inputs(declared: &[Input], given: &Map<String, Value>) -> Result<
 }
 
 fn err(input: &Input, message: &str) -> InputError {
-    InputError { input: input.id.clone(), message: message.to_string() }
+    InputError {
+        input: input.id.clone(),
+        message: message.to_string(),
+    }
 }
 
 fn text(raw: &Value) -> String {
@@ -58,11 +64,17 @@ fn typed_value(input: &Input, kind: InputType, raw: &Value) -> Result<Value, Str
         InputType::String | InputType::Secret | InputType::Enum => Ok(Value::String(s)),
         InputType::Int => match raw {
             Value::Number(n) if n.is_i64() => Ok(raw.clone()),
-            _ => t.parse::<i64>().map(Value::from).map_err(|_| format!("`{s}` is not an integer")),
+            _ => t
+                .parse::<i64>()
+                .map(Value::from)
+                .map_err(|_| format!("`{s}` is not an integer")),
         },
         InputType::Float => match raw {
             Value::Number(_) => Ok(raw.clone()),
-            _ => t.parse::<f64>().map(Value::from).map_err(|_| format!("`{s}` is not a number")),
+            _ => t
+                .parse::<f64>()
+                .map(Value::from)
+                .map_err(|_| format!("`{s}` is not a number")),
         },
         InputType::Boolean => match raw {
             Value::Bool(_) => Ok(raw.clone()),
@@ -76,7 +88,12 @@ fn typed_value(input: &Input, kind: InputType, raw: &Value) -> Result<Value, Str
             .map(|d| Value::String(d.to_string()))
             .map_err(|_| format!("`{s}` is not a date (YYYY-MM-DD)")),
         InputType::Datetime => DateTime::parse_from_rfc3339(t)
-            .map(|d| Value::String(d.with_timezone(&chrono::Utc).to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)))
+            .map(|d| {
+                Value::String(
+                    d.with_timezone(&chrono::Utc)
+                        .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+                )
+            })
             .map_err(|_| format!("`{s}` is not a date-time (ISO 8601 with offset)")),
         InputType::Time => NaiveTime::parse_from_str(t, "%H:%M:%S")
             .or_else(|_| NaiveTime::parse_from_str(t, "%H:%M"))
@@ -96,12 +113,28 @@ fn typed_value(input: &Input, kind: InputType, raw: &Value) -> Result<Value, Str
             other => Ok(other.clone()),
         },
         InputType::Uri => {
-            let ok = t.split_once("://").is_some_and(|(scheme, rest)| !scheme.is_empty() && !rest.is_empty() && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)));
-            if ok { Ok(Value::String(s)) } else { Err(format!("`{s}` is not a URI")) }
+            let ok = t.split_once("://").is_some_and(|(scheme, rest)| {
+                !scheme.is_empty()
+                    && !rest.is_empty()
+                    && scheme
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+            });
+            if ok {
+                Ok(Value::String(s))
+            } else {
+                Err(format!("`{s}` is not a URI"))
+            }
         }
         InputType::Email => {
-            let ok = t.split_once('@').is_some_and(|(a, b)| !a.is_empty() && b.contains('.') && !t.contains(' '));
-            if ok { Ok(Value::String(s)) } else { Err(format!("`{s}` is not an email address")) }
+            let ok = t
+                .split_once('@')
+                .is_some_and(|(a, b)| !a.is_empty() && b.contains('.') && !t.contains(' '));
+            if ok {
+                Ok(Value::String(s))
+            } else {
+                Err(format!("`{s}` is not an email address"))
+            }
         }
         InputType::File => {
             if t.starts_with("kestra://") || t.starts_with("file://") {
@@ -110,7 +143,9 @@ fn typed_value(input: &Input, kind: InputType, raw: &Value) -> Result<Value, Str
                 let path = std::fs::canonicalize(t).map_err(|e| format!("file `{s}`: {e}"))?;
                 Ok(Value::String(format!("file://{}", path.display())))
             } else {
-                Err(format!("`{s}` is neither a kestra:// URI nor an existing file"))
+                Err(format!(
+                    "`{s}` is neither a kestra:// URI nor an existing file"
+                ))
             }
         }
         InputType::Select => Ok(Value::String(s)),
@@ -119,7 +154,10 @@ fn typed_value(input: &Input, kind: InputType, raw: &Value) -> Result<Value, Str
                 Value::Array(items) => items.clone(),
                 Value::String(_) => match serde_json::from_str::<Value>(t) {
                     Ok(Value::Array(items)) => items,
-                    _ => t.split(',').map(|x| Value::String(x.trim().to_string())).collect(),
+                    _ => t
+                        .split(',')
+                        .map(|x| Value::String(x.trim().to_string()))
+                        .collect(),
                 },
                 other => vec![other.clone()],
             };
@@ -135,7 +173,8 @@ fn typed_value(input: &Input, kind: InputType, raw: &Value) -> Result<Value, Str
 
 fn check_constraints(input: &Input, value: &Value) -> Result<(), String> {
     if let (Some(pattern), Some(s)) = (&input.validator, value.as_str()) {
-        let re = regex::Regex::new(&format!("^(?:{pattern})$")).map_err(|e| format!("validator `{pattern}` is not a regex: {e}"))?;
+        let re = regex::Regex::new(&format!("^(?:{pattern})$"))
+            .map_err(|e| format!("validator `{pattern}` is not a regex: {e}"))?;
         if !re.is_match(s) {
             return Err(format!("`{s}` does not match the validator `{pattern}`"));
         }
@@ -161,39 +200,69 @@ fn check_bounds(input: &Input, value: &Value) -> Result<(), String> {
     match input.kind {
         InputType::Int | InputType::Float => {
             let n = value.as_f64().unwrap_or_default();
-            if let Some(min) = input.min.as_ref().and_then(number) && n < min {
+            if let Some(min) = input.min.as_ref().and_then(number)
+                && n < min
+            {
                 return Err(format!("{n} is lower than the minimum {min}"));
             }
-            if let Some(max) = input.max.as_ref().and_then(number) && n > max {
+            if let Some(max) = input.max.as_ref().and_then(number)
+                && n > max
+            {
                 return Err(format!("{n} is greater than the maximum {max}"));
             }
         }
         InputType::String | InputType::Secret => {
             let len = value.as_str().map_or(0, |s| s.chars().count()) as f64;
-            if let Some(min) = input.min.as_ref().and_then(number) && len < min {
+            if let Some(min) = input.min.as_ref().and_then(number)
+                && len < min
+            {
                 return Err(format!("is shorter than {min} characters"));
             }
-            if let Some(max) = input.max.as_ref().and_then(number) && len > max {
+            if let Some(max) = input.max.as_ref().and_then(number)
+                && len > max
+            {
                 return Err(format!("is longer than {max} characters"));
             }
         }
         InputType::Date | InputType::Datetime | InputType::Time => {
             let v = value.as_str().unwrap_or_default();
-            if let Some(after) = &input.after && !later(v, after) {
+            if let Some(after) = &input.after
+                && !later(v, after)
+            {
                 return Err(format!("`{v}` is not after {after}"));
             }
-            if let Some(before) = &input.before && !later(before, v) {
+            if let Some(before) = &input.before
+                && !later(before, v)
+            {
                 return Err(format!("`{v}` is not before {before}"));
             }
         }
         InputType::Duration => {
-            let v = value.as_str().and_then(|s| Duration::parse(s).ok()).map(|d| d.as_std());
-            let bound = |b: &Option<Value>| b.as_ref().and_then(|b| b.as_str()).and_then(|s| Duration::parse(s).ok()).map(|d| d.as_std());
-            if let (Some(v), Some(min)) = (v, bound(&input.min)) && v < min {
-                return Err(format!("is shorter than the minimum {}", text(input.min.as_ref().unwrap_or(&Value::Null))));
+            let v = value
+                .as_str()
+                .and_then(|s| Duration::parse(s).ok())
+                .map(|d| d.as_std());
+            let bound = |b: &Option<Value>| {
+                b.as_ref()
+                    .and_then(|b| b.as_str())
+                    .and_then(|s| Duration::parse(s).ok())
+                    .map(|d| d.as_std())
+            };
+            if let (Some(v), Some(min)) = (v, bound(&input.min))
+                && v < min
+            {
+                return Err(format!(
+                    "is shorter than the minimum {}",
+                    text(input.min.as_ref().unwrap_or(&Value::Null))
+                ));
             }
-            if let (Some(v), Some(max)) = (v, bound(&input.max)) && v > max {
-                return Err(format!("is longer than the maximum {}", text(input.max.as_ref().unwrap_or(&Value::Null))));
+            if let (Some(v), Some(max)) = (v, bound(&input.max))
+                && v > max
+            {
+                return Err(format!(
+                    "is longer than the maximum {}",
+                    text(input.max.as_ref().unwrap_or(&Value::Null))
+                ));
             }
         }
         _ => {}
@@ -202,13 +271,17 @@ fn check_bounds(input: &Input, value: &Value) -> Result<(), String> {
 }
 
 fn number(v: &Value) -> Option<f64> {
-    v.as_f64().or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
+    v.as_f64()
+        .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
 }
 
 /// True when `a` is strictly later than `b` (dates, date-times and times compare as text once
 /// normalized; date-times are compared as instants).
 fn later(a: &str, b: &str) -> bool {
-    match (DateTime::parse_from_rfc3339(a), DateTime::parse_from_rfc3339(b)) {
+    match (
+        DateTime::parse_from_rfc3339(a),
+        DateTime::parse_from_rfc3339(b),
+    ) {
         (Ok(a), Ok(b)) => a > b,
         _ => a > b,
     }
@@ -248,7 +321,12 @@ mod tests {
         ]));
         let ok = json!({"code": "AB", "age": 3, "d": "2021-02-03", "s": "a"});
         assert!(resolve_inputs(&decl, ok.as_object().unwrap_or(&Map::new())).is_ok());
-        for (key, bad) in [("code", json!("ab")), ("age", json!(11)), ("d", json!("2019-01-01")), ("s", json!("c"))] {
+        for (key, bad) in [
+            ("code", json!("ab")),
+            ("age", json!(11)),
+            ("d", json!("2019-01-01")),
+            ("s", json!("c")),
+        ] {
             let mut v = ok.as_object().cloned().unwrap_or_default();
             v.insert(key.into(), bad);
             assert_eq!(resolve_inputs(&decl, &v).expect_err("invalid").input, key);
@@ -258,7 +336,13 @@ mod tests {
     #[test]
     fn arrays_are_typed_per_item() {
         let decl = inputs(json!([{"id": "xs", "type": "ARRAY", "itemType": "INT"}]));
-        let given = json!({"xs": "[1, 2]"}).as_object().cloned().unwrap_or_default();
-        assert_eq!(resolve_inputs(&decl, &given).expect("ok")["xs"], json!([1, 2]));
+        let given = json!({"xs": "[1, 2]"})
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(
+            resolve_inputs(&decl, &given).expect("ok")["xs"],
+            json!([1, 2])
+        );
     }
 }

@@ -7,8 +7,8 @@
 //! written to the store and terminal executions broadcast to listeners.
 
 pub mod action;
-pub mod inputs;
 pub mod core;
+pub mod inputs;
 pub mod view;
 
 pub use action::{Action, NewTaskRun};

@@ -61,7 +61,12 @@ impl<'a> Index<'a> {
     }
 
     /// The task run of `task_id` under `parent` at `iteration`, if created.
-    pub fn at(&self, parent: Option<&str>, task_id: &str, iteration: Option<i64>) -> Option<&'a TaskRun> {
+    pub fn at(
+        &self,
+        parent: Option<&str>,
+        task_id: &str,
+        iteration: Option<i64>,
+    ) -> Option<&'a TaskRun> {
         self.by_slot.get(&(parent, task_id, iteration)).copied()
     }
 

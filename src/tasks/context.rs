@@ -15,11 +15,22 @@ pub trait TaskServices: Send + Sync {
     /// A key's value in a namespace's key-value store.
     async fn kv_get(&self, namespace: &str, key: &str) -> Result<Option<Value>, String>;
     /// Sets a key, with an optional time to live.
-    async fn kv_set(&self, namespace: &str, key: &str, value: &Value, ttl: Option<std::time::Duration>) -> Result<(), String>;
+    async fn kv_set(
+        &self,
+        namespace: &str,
+        key: &str,
+        value: &Value,
+        ttl: Option<std::time::Duration>,
+    ) -> Result<(), String>;
     /// Deletes a key; true if it existed.
     async fn kv_delete(&self, namespace: &str, key: &str) -> Result<bool, String>;
     /// Log lines of an execution at `min_level` or above, for the given task ids (all if empty).
-    async fn execution_logs(&self, execution_id: &str, task_ids: &[String], min_level: &str) -> Result<Vec<LogLine>, String>;
+    async fn execution_logs(
+        &self,
+        execution_id: &str,
+        task_ids: &[String],
+        min_level: &str,
+    ) -> Result<Vec<LogLine>, String>;
 }
 
 /// One log line (emitted by a task, or read back by log.Fetch).
@@ -93,7 +104,12 @@ impl TaskOutcome {
     pub fn failed(message: String) -> TaskOutcome {
         let mut out = TaskOutcome::success();
         out.verdict = Verdict::Failed;
-        out.logs.push(LogLine { level: "ERROR".into(), message: message.clone(), task_id: None, timestamp: None });
+        out.logs.push(LogLine {
+            level: "ERROR".into(),
+            message: message.clone(),
+            task_id: None,
+            timestamp: None,
+        });
         out.error = Some(message);
         out
     }
@@ -110,7 +126,11 @@ pub enum TaskError {
         source: TemplateError,
     },
     #[error("task `{task}`: invalid property `{property}`: {message}")]
-    Property { task: String, property: String, message: String },
+    Property {
+        task: String,
+        property: String,
+        message: String,
+    },
     #[error("task `{task}`: {message}")]
     Service { task: String, message: String },
     #[error("task `{task}`: type `{type_name}` is not supported yet")]
@@ -120,38 +140,58 @@ pub enum TaskError {
 impl TaskContext<'_> {
     /// Renders a string property.
     pub fn render_str(&self, property: &str, template: &str) -> Result<String, TaskError> {
-        self.renderer.render_str(template, self.render).map_err(|source| self.render_error(property, source))
+        self.renderer
+            .render_str(template, self.render)
+            .map_err(|source| self.render_error(property, source))
     }
 
     /// Renders every string inside a JSON property.
     pub fn render_value(&self, property: &str, value: &Value) -> Result<Value, TaskError> {
-        self.renderer.render_value(value, self.render).map_err(|source| self.render_error(property, source))
+        self.renderer
+            .render_value(value, self.render)
+            .map_err(|source| self.render_error(property, source))
     }
 
     /// Renders a property keeping the JSON type of a single expression.
     pub fn render_typed(&self, property: &str, value: &Value) -> Result<Value, TaskError> {
         match value {
-            Value::String(s) => self.renderer.render_typed(s, self.render).map_err(|source| self.render_error(property, source)),
+            Value::String(s) => self
+                .renderer
+                .render_typed(s, self.render)
+                .map_err(|source| self.render_error(property, source)),
             other => self.render_value(property, other),
         }
     }
 
     /// A property error naming this task.
     pub fn property_error(&self, property: &str, message: impl Into<String>) -> TaskError {
-        TaskError::Property { task: self.task.id.clone(), property: property.into(), message: message.into() }
+        TaskError::Property {
+            task: self.task.id.clone(),
+            property: property.into(),
+            message: message.into(),
+        }
     }
 
     /// A service error naming this task.
     pub fn service_error(&self, message: impl Into<String>) -> TaskError {
-        TaskError::Service { task: self.task.id.clone(), message: message.into() }
+        TaskError::Service {
+            task: self.task.id.clone(),
+            message: message.into(),
+        }
     }
 
     fn render_error(&self, property: &str, source: TemplateError) -> TaskError {
-        TaskError::Render { task: self.task.id.clone(), property: property.into(), source }
+        TaskError::Render {
+            task: self.task.id.clone(),
+            property: property.into(),
+            source,
+        }
     }
 
     /// The log level the task logs at: its own `level`, else `logLevel`, else INFO.
     pub fn level(&self, own: Option<&str>) -> String {
-        own.or(self.task.common.log_level.as_deref()).unwrap_or("INFO").to_ascii_uppercase()
+        own.or(self.task.common.log_level.as_deref())
+            .unwrap_or("INFO")
+            .to_ascii_uppercase()
     }
 }

@@ -16,12 +16,18 @@ pub fn sleep(ctx: &TaskContext<'_>, task: &Sleep) -> Result<TaskOutcome, TaskErr
 }
 
 /// Renders a templated duration.
-pub fn duration(ctx: &TaskContext<'_>, property: &str, value: &Templated<Duration>) -> Result<std::time::Duration, TaskError> {
+pub fn duration(
+    ctx: &TaskContext<'_>,
+    property: &str,
+    value: &Templated<Duration>,
+) -> Result<std::time::Duration, TaskError> {
     match value {
         Templated::Lit(d) => Ok(d.as_std()),
         Templated::Expr(e) => {
             let text = ctx.render_str(property, e)?;
-            Duration::parse(text.trim()).map(|d| d.as_std()).map_err(|err| ctx.property_error(property, format!("`{text}`: {err}")))
+            Duration::parse(text.trim())
+                .map(|d| d.as_std())
+                .map_err(|err| ctx.property_error(property, format!("`{text}`: {err}")))
         }
     }
 }
@@ -41,7 +47,10 @@ pub fn truthy(v: &Value) -> bool {
         Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
         Value::String(s) => {
             let t = s.trim();
-            !(t.is_empty() || t.eq_ignore_ascii_case("false") || t == "0" || t.eq_ignore_ascii_case("null"))
+            !(t.is_empty()
+                || t.eq_ignore_ascii_case("false")
+                || t == "0"
+                || t.eq_ignore_ascii_case("null"))
         }
         Value::Array(a) => !a.is_empty(),
         Value::Object(o) => !o.is_empty(),
@@ -93,7 +102,11 @@ pub fn labels(ctx: &TaskContext<'_>, task: &Labels) -> Result<TaskOutcome, TaskE
                 out.labels.push((text(k), text(v)));
             }
         }
-        other => return Err(ctx.property_error("labels", format!("must be a map or a list, got {other}"))),
+        other => {
+            return Err(
+                ctx.property_error("labels", format!("must be a map or a list, got {other}"))
+            );
+        }
     }
     Ok(out)
 }

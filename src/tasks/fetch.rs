@@ -16,8 +16,15 @@ pub async fn fetch(ctx: &TaskContext<'_>, task: &LogFetch) -> Result<TaskOutcome
         Some(l) => ctx.render_str("level", l)?,
         None => "INFO".to_string(),
     };
-    let lines = ctx.services.execution_logs(&execution_id, &task.tasks_id, &level).await.map_err(|e| ctx.service_error(e))?;
-    let relative = format!("executions/{}/{}/logs.txt", ctx.execution_id, ctx.task_run_id);
+    let lines = ctx
+        .services
+        .execution_logs(&execution_id, &task.tasks_id, &level)
+        .await
+        .map_err(|e| ctx.service_error(e))?;
+    let relative = format!(
+        "executions/{}/{}/logs.txt",
+        ctx.execution_id, ctx.task_run_id
+    );
     let path = ctx.data_dir.join(&relative);
     let mut text = String::new();
     for l in &lines {
@@ -35,9 +42,12 @@ pub async fn fetch(ctx: &TaskContext<'_>, task: &LogFetch) -> Result<TaskOutcome
         }
         tokio::fs::write(&path, text).await
     };
-    write.await.map_err(|e| ctx.service_error(format!("cannot write {}: {e}", path.display())))?;
+    write
+        .await
+        .map_err(|e| ctx.service_error(format!("cannot write {}: {e}", path.display())))?;
     let mut out = TaskOutcome::success();
     out.outputs.insert("size".into(), Value::from(lines.len()));
-    out.outputs.insert("uri".into(), Value::String(format!("kestra:///{relative}")));
+    out.outputs
+        .insert("uri".into(), Value::String(format!("kestra:///{relative}")));
     Ok(out)
 }

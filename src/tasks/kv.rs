@@ -15,7 +15,12 @@ fn namespace(ctx: &TaskContext<'_>, given: &Option<String>) -> Result<String, Ta
     }
 }
 
-fn flag(ctx: &TaskContext<'_>, property: &str, value: &Option<Templated<bool>>, default: bool) -> Result<bool, TaskError> {
+fn flag(
+    ctx: &TaskContext<'_>,
+    property: &str,
+    value: &Option<Templated<bool>>,
+    default: bool,
+) -> Result<bool, TaskError> {
     match value {
         None => Ok(default),
         Some(Templated::Lit(b)) => Ok(*b),
@@ -33,11 +38,21 @@ pub async fn set(ctx: &TaskContext<'_>, task: &KvSet) -> Result<TaskOutcome, Tas
         None => None,
     };
     if !flag(ctx, "overwrite", &task.overwrite, true)?
-        && ctx.services.kv_get(&ns, &key).await.map_err(|e| ctx.service_error(e))?.is_some()
+        && ctx
+            .services
+            .kv_get(&ns, &key)
+            .await
+            .map_err(|e| ctx.service_error(e))?
+            .is_some()
     {
-        return Ok(TaskOutcome::failed(format!("key `{key}` already exists in namespace `{ns}` and overwrite is false")));
+        return Ok(TaskOutcome::failed(format!(
+            "key `{key}` already exists in namespace `{ns}` and overwrite is false"
+        )));
     }
-    ctx.services.kv_set(&ns, &key, &value, ttl).await.map_err(|e| ctx.service_error(e))?;
+    ctx.services
+        .kv_set(&ns, &key, &value, ttl)
+        .await
+        .map_err(|e| ctx.service_error(e))?;
     Ok(TaskOutcome::success())
 }
 
@@ -45,12 +60,19 @@ pub async fn set(ctx: &TaskContext<'_>, task: &KvSet) -> Result<TaskOutcome, Tas
 pub async fn get(ctx: &TaskContext<'_>, task: &KvGet) -> Result<TaskOutcome, TaskError> {
     let ns = namespace(ctx, &task.namespace)?;
     let key = ctx.render_str("key", &task.key)?;
-    let value = ctx.services.kv_get(&ns, &key).await.map_err(|e| ctx.service_error(e))?;
+    let value = ctx
+        .services
+        .kv_get(&ns, &key)
+        .await
+        .map_err(|e| ctx.service_error(e))?;
     if value.is_none() && flag(ctx, "errorOnMissingKey", &task.error_on_missing_key, false)? {
-        return Ok(TaskOutcome::failed(format!("key `{key}` not found in namespace `{ns}`")));
+        return Ok(TaskOutcome::failed(format!(
+            "key `{key}` not found in namespace `{ns}`"
+        )));
     }
     let mut out = TaskOutcome::success();
-    out.outputs.insert("value".into(), value.unwrap_or(Value::Null));
+    out.outputs
+        .insert("value".into(), value.unwrap_or(Value::Null));
     Ok(out)
 }
 
@@ -58,9 +80,15 @@ pub async fn get(ctx: &TaskContext<'_>, task: &KvGet) -> Result<TaskOutcome, Tas
 pub async fn delete(ctx: &TaskContext<'_>, task: &KvDelete) -> Result<TaskOutcome, TaskError> {
     let ns = namespace(ctx, &task.namespace)?;
     let key = ctx.render_str("key", &task.key)?;
-    let deleted = ctx.services.kv_delete(&ns, &key).await.map_err(|e| ctx.service_error(e))?;
+    let deleted = ctx
+        .services
+        .kv_delete(&ns, &key)
+        .await
+        .map_err(|e| ctx.service_error(e))?;
     if !deleted && flag(ctx, "errorOnMissingKey", &task.error_on_missing_key, false)? {
-        return Ok(TaskOutcome::failed(format!("key `{key}` not found in namespace `{ns}`")));
+        return Ok(TaskOutcome::failed(format!(
+            "key `{key}` not found in namespace `{ns}`"
+        )));
     }
     let mut out = TaskOutcome::success();
     out.outputs.insert("deleted".into(), Value::Bool(deleted));
@@ -68,12 +96,21 @@ pub async fn delete(ctx: &TaskContext<'_>, task: &KvDelete) -> Result<TaskOutcom
 }
 
 /// The KV key of a state: per flow (unless namespace-wide), per ForEach value (unless not).
-fn state_key(ctx: &TaskContext<'_>, name: &Option<String>, namespace_wide: Option<bool>, per_value: Option<bool>) -> Result<String, TaskError> {
+fn state_key(
+    ctx: &TaskContext<'_>,
+    name: &Option<String>,
+    namespace_wide: Option<bool>,
+    per_value: Option<bool>,
+) -> Result<String, TaskError> {
     let name = match name {
         Some(n) => ctx.render_str("name", n)?,
         None => "default".to_string(),
     };
-    let mut key = if namespace_wide.unwrap_or(false) { format!("states.{name}") } else { format!("states.{}.{name}", ctx.flow_id) };
+    let mut key = if namespace_wide.unwrap_or(false) {
+        format!("states.{name}")
+    } else {
+        format!("states.{}.{name}", ctx.flow_id)
+    };
     if per_value.unwrap_or(true)
         && let Some(v) = ctx.value
     {
@@ -86,7 +123,11 @@ fn state_key(ctx: &TaskContext<'_>, name: &Option<String>, namespace_wide: Optio
 /// `state.Set`: merges `data` into the state; outputs `count` and `key`.
 pub async fn state_set(ctx: &TaskContext<'_>, task: &StateSet) -> Result<TaskOutcome, TaskError> {
     let key = state_key(ctx, &task.name, task.namespace, task.taskrun_value)?;
-    let stored = ctx.services.kv_get(ctx.namespace, &key).await.map_err(|e| ctx.service_error(e))?;
+    let stored = ctx
+        .services
+        .kv_get(ctx.namespace, &key)
+        .await
+        .map_err(|e| ctx.service_error(e))?;
     let mut data = match stored {
         Some(Value::Object(m)) => m,
         _ => Map::new(),
@@ -95,7 +136,10 @@ pub async fn state_set(ctx: &TaskContext<'_>, task: &StateSet) -> Result<TaskOut
         data.insert(k.clone(), ctx.render_typed(&format!("data.{k}"), v)?);
     }
     let count = data.len();
-    ctx.services.kv_set(ctx.namespace, &key, &Value::Object(data), None).await.map_err(|e| ctx.service_error(e))?;
+    ctx.services
+        .kv_set(ctx.namespace, &key, &Value::Object(data), None)
+        .await
+        .map_err(|e| ctx.service_error(e))?;
     let mut out = TaskOutcome::success();
     out.outputs.insert("count".into(), Value::from(count));
     out.outputs.insert("key".into(), Value::String(key));
@@ -105,7 +149,11 @@ pub async fn state_set(ctx: &TaskContext<'_>, task: &StateSet) -> Result<TaskOut
 /// `state.Get`: outputs `data` and `count`.
 pub async fn state_get(ctx: &TaskContext<'_>, task: &StateGet) -> Result<TaskOutcome, TaskError> {
     let key = state_key(ctx, &task.name, task.namespace, task.taskrun_value)?;
-    let stored = ctx.services.kv_get(ctx.namespace, &key).await.map_err(|e| ctx.service_error(e))?;
+    let stored = ctx
+        .services
+        .kv_get(ctx.namespace, &key)
+        .await
+        .map_err(|e| ctx.service_error(e))?;
     if stored.is_none() && task.error_on_missing.unwrap_or(false) {
         return Ok(TaskOutcome::failed(format!("state `{key}` not found")));
     }
@@ -120,9 +168,16 @@ pub async fn state_get(ctx: &TaskContext<'_>, task: &StateGet) -> Result<TaskOut
 }
 
 /// `state.Delete`: output `deleted`.
-pub async fn state_delete(ctx: &TaskContext<'_>, task: &StateDelete) -> Result<TaskOutcome, TaskError> {
+pub async fn state_delete(
+    ctx: &TaskContext<'_>,
+    task: &StateDelete,
+) -> Result<TaskOutcome, TaskError> {
     let key = state_key(ctx, &task.name, task.namespace, task.taskrun_value)?;
-    let deleted = ctx.services.kv_delete(ctx.namespace, &key).await.map_err(|e| ctx.service_error(e))?;
+    let deleted = ctx
+        .services
+        .kv_delete(ctx.namespace, &key)
+        .await
+        .map_err(|e| ctx.service_error(e))?;
     if !deleted && task.error_on_missing.unwrap_or(false) {
         return Ok(TaskOutcome::failed(format!("state `{key}` not found")));
     }

@@ -18,7 +18,12 @@ pub fn log(ctx: &TaskContext<'_>, task: &Log) -> Result<TaskOutcome, TaskError> 
             Value::String(s) => ctx.render_str("message", s)?,
             other => other.to_string(),
         };
-        out.logs.push(LogLine { level: level.clone(), message, task_id: None, timestamp: None });
+        out.logs.push(LogLine {
+            level: level.clone(),
+            message,
+            task_id: None,
+            timestamp: None,
+        });
     }
     Ok(out)
 }
@@ -27,6 +32,11 @@ pub fn log(ctx: &TaskContext<'_>, task: &Log) -> Result<TaskOutcome, TaskError> 
 pub fn echo(ctx: &TaskContext<'_>, task: &Echo) -> Result<TaskOutcome, TaskError> {
     let message = ctx.render_str("format", &task.format)?;
     let mut out = TaskOutcome::success();
-    out.logs.push(LogLine { level: ctx.level(task.level.as_deref()), message, task_id: None, timestamp: None });
+    out.logs.push(LogLine {
+        level: ctx.level(task.level.as_deref()),
+        message,
+        task_id: None,
+        timestamp: None,
+    });
     Ok(out)
 }

@@ -28,10 +28,12 @@ fn keys(value: Value) -> Result<Value, Error> {
 
 fn values(value: Value) -> Result<Value, Error> {
     if value.kind() != ValueKind::Map {
-        return Err(failure(format!("values expects a map, got {}", value.kind())));
+        return Err(failure(format!(
+            "values expects a map, got {}",
+            value.kind()
+        )));
     }
-    let items: Result<Vec<Value>, Error> =
-        value.try_iter()?.map(|k| value.get_item(&k)).collect();
+    let items: Result<Vec<Value>, Error> = value.try_iter()?.map(|k| value.get_item(&k)).collect();
     Ok(Value::from(items?))
 }
 

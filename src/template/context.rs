@@ -136,7 +136,7 @@ impl std::fmt::Debug for RenderContext {
 pub fn mask(text: &str, secrets: &BTreeSet<String>) -> String {
     let mut ordered: Vec<&String> = secrets.iter().filter(|s| !s.is_empty()).collect();
     ordered.sort_by_key(|s| std::cmp::Reverse(s.len()));
-    ordered
-        .into_iter()
-        .fold(text.to_string(), |acc, secret| acc.replace(secret.as_str(), "******"))
+    ordered.into_iter().fold(text.to_string(), |acc, secret| {
+        acc.replace(secret.as_str(), "******")
+    })
 }

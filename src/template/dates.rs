@@ -99,8 +99,11 @@ fn in_zone(at: DateTime<FixedOffset>, zone: Option<&str>) -> Result<Zoned, Error
             at: local.fixed_offset(),
         });
     }
-    let offset = DateTime::parse_from_str(&format!("2000-01-01T00:00:00{zone}"), "%Y-%m-%dT%H:%M:%S%:z")
-        .map_err(|_| failure(format!("unknown time zone `{zone}`")))?;
+    let offset = DateTime::parse_from_str(
+        &format!("2000-01-01T00:00:00{zone}"),
+        "%Y-%m-%dT%H:%M:%S%:z",
+    )
+    .map_err(|_| failure(format!("unknown time zone `{zone}`")))?;
     Ok(Zoned {
         at: at.with_timezone(offset.offset()),
         zone_name: zone.to_string(),
@@ -132,21 +135,34 @@ fn parse_instant(value: &Value, existing: Option<&str>) -> Result<DateTime<Fixed
     if let Ok(d) = DateTime::parse_from_rfc3339(text) {
         return Ok(d);
     }
-    ["%Y-%m-%dT%H:%M:%S%.f%:z", "%Y-%m-%d %H:%M:%S%.f%:z", "%Y-%m-%dT%H:%M:%S%.f%z"]
+    [
+        "%Y-%m-%dT%H:%M:%S%.f%:z",
+        "%Y-%m-%d %H:%M:%S%.f%:z",
+        "%Y-%m-%dT%H:%M:%S%.f%z",
+    ]
+    .iter()
+    .find_map(|f| DateTime::parse_from_str(text, f).ok())
+    .or_else(|| {
+        [
+            "%Y-%m-%dT%H:%M:%S%.f",
+            "%Y-%m-%d %H:%M:%S%.f",
+            "%Y-%m-%dT%H:%M",
+            "%Y-%m-%d",
+        ]
         .iter()
-        .find_map(|f| DateTime::parse_from_str(text, f).ok())
-        .or_else(|| {
-            ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M", "%Y-%m-%d"]
-                .iter()
-                .find_map(|f| parse_pattern(text, f))
-        })
-        .ok_or_else(|| failure(format!("cannot read a date from `{text}`")))
+        .find_map(|f| parse_pattern(text, f))
+    })
+    .ok_or_else(|| failure(format!("cannot read a date from `{text}`")))
 }
 
 fn parse_pattern(text: &str, format: &str) -> Option<DateTime<FixedOffset>> {
     DateTime::parse_from_str(text, format)
         .ok()
-        .or_else(|| NaiveDateTime::parse_from_str(text, format).ok().map(|n| n.and_utc().fixed_offset()))
+        .or_else(|| {
+            NaiveDateTime::parse_from_str(text, format)
+                .ok()
+                .map(|n| n.and_utc().fixed_offset())
+        })
         .or_else(|| {
             NaiveDate::parse_from_str(text, format)
                 .ok()
@@ -155,10 +171,18 @@ fn parse_pattern(text: &str, format: &str) -> Option<DateTime<FixedOffset>> {
         })
 }
 
-fn shift(at: DateTime<FixedOffset>, amount: i64, unit: &str) -> Result<DateTime<FixedOffset>, Error> {
+fn shift(
+    at: DateTime<FixedOffset>,
+    amount: i64,
+    unit: &str,
+) -> Result<DateTime<FixedOffset>, Error> {
     let months = |n: i64| -> Option<DateTime<FixedOffset>> {
         let m = Months::new(u32::try_from(n.unsigned_abs()).ok()?);
-        if n >= 0 { at.checked_add_months(m) } else { at.checked_sub_months(m) }
+        if n >= 0 {
+            at.checked_add_months(m)
+        } else {
+            at.checked_sub_months(m)
+        }
     };
     let span = |d: Option<Duration>| d.and_then(|d| at.checked_add_signed(d));
     let shifted = match unit.to_uppercase().as_str() {
@@ -298,7 +322,11 @@ fn field(zoned: &Zoned, at: &DateTime<FixedOffset>, c: char, n: usize) -> Result
         'e' | 'c' => pad(at.weekday().number_from_monday(), n),
         'w' => pad(at.iso_week().week(), n),
         'Y' => pad(at.iso_week().year(), n),
-        other => return Err(failure(format!("date pattern letter `{other}` is not supported"))),
+        other => {
+            return Err(failure(format!(
+                "date pattern letter `{other}` is not supported"
+            )));
+        }
     })
 }
 

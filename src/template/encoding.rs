@@ -10,10 +10,18 @@ use super::json;
 
 /// Registers the encoding filters on `env`.
 pub(crate) fn register(env: &mut minijinja::Environment<'static>) {
-    env.add_filter("sha1", |s: String| hex::encode(sha1::Sha1::digest(s.as_bytes())));
-    env.add_filter("sha256", |s: String| hex::encode(sha2::Sha256::digest(s.as_bytes())));
-    env.add_filter("sha512", |s: String| hex::encode(sha2::Sha512::digest(s.as_bytes())));
-    env.add_filter("md5", |s: String| hex::encode(md5::Md5::digest(s.as_bytes())));
+    env.add_filter("sha1", |s: String| {
+        hex::encode(sha1::Sha1::digest(s.as_bytes()))
+    });
+    env.add_filter("sha256", |s: String| {
+        hex::encode(sha2::Sha256::digest(s.as_bytes()))
+    });
+    env.add_filter("sha512", |s: String| {
+        hex::encode(sha2::Sha512::digest(s.as_bytes()))
+    });
+    env.add_filter("md5", |s: String| {
+        hex::encode(md5::Md5::digest(s.as_bytes()))
+    });
     env.add_filter("base64encode", |s: String| {
         base64::engine::general_purpose::STANDARD.encode(s.as_bytes())
     });
@@ -37,7 +45,9 @@ fn url_decode(value: String) -> Result<String, Error> {
     let mut i = 0;
     while i < bytes.len() {
         if bytes[i] == b'%' && i + 2 < bytes.len() + 1 {
-            let hexpair = value.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(h, 16).ok());
+            let hexpair = value
+                .get(i + 1..i + 3)
+                .and_then(|h| u8::from_str_radix(h, 16).ok());
             if let Some(b) = hexpair {
                 out.push(b);
                 i += 3;

@@ -74,13 +74,20 @@ fn secret(state: &State, key: String, namespace: Option<String>) -> Result<Value
 }
 
 /// `kv(key, namespace=?, errorOnMissing=true)`: a value of the namespace KV store.
-fn kv(state: &State, key: String, namespace: Option<String>, kwargs: Kwargs) -> Result<Value, Error> {
+fn kv(
+    state: &State,
+    key: String,
+    namespace: Option<String>,
+    kwargs: Kwargs,
+) -> Result<Value, Error> {
     let handle = RenderHandle::of(state)?;
     let ns = kwargs
         .get::<Option<String>>("namespace")?
         .or(namespace)
         .unwrap_or_else(|| handle.namespace.clone());
-    let error_on_missing = kwargs.get::<Option<bool>>("errorOnMissing")?.unwrap_or(true);
+    let error_on_missing = kwargs
+        .get::<Option<bool>>("errorOnMissing")?
+        .unwrap_or(true);
     kwargs.assert_all_used()?;
     match handle.services.kv(&ns, &key) {
         Ok(Some(value)) => Ok(Value::from_serialize(&value)),

@@ -9,8 +9,8 @@ pub(crate) fn from_json(value: Value) -> Result<Value, Error> {
     let Some(text) = value.as_str() else {
         return Ok(value);
     };
-    let parsed: serde_json::Value = serde_json::from_str(text)
-        .map_err(|e| failure(format!("fromJson: invalid JSON: {e}")))?;
+    let parsed: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| failure(format!("fromJson: invalid JSON: {e}")))?;
     Ok(Value::from_serialize(&parsed))
 }
 
@@ -40,7 +40,10 @@ fn write_yaml(value: &serde_json::Value, indent: usize, out: &mut String) {
     match value {
         serde_json::Value::Object(map) if !map.is_empty() => {
             for (key, v) in map {
-                out.push_str(&format!("{pad}{}:", scalar(&serde_json::Value::String(key.clone()))));
+                out.push_str(&format!(
+                    "{pad}{}:",
+                    scalar(&serde_json::Value::String(key.clone()))
+                ));
                 write_nested(v, indent, out);
             }
         }
@@ -73,7 +76,8 @@ fn scalar(value: &serde_json::Value) -> String {
     match value {
         serde_json::Value::String(s) => {
             let plain = !s.is_empty()
-                && s.chars().all(|c| c.is_alphanumeric() || "_-./ ".contains(c))
+                && s.chars()
+                    .all(|c| c.is_alphanumeric() || "_-./ ".contains(c))
                 && !s.starts_with([' ', '-'])
                 && !s.ends_with(' ')
                 && !matches!(s.as_str(), "true" | "false" | "null" | "yes" | "no" | "~")

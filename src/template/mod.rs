@@ -23,7 +23,9 @@ mod segments;
 mod syntax;
 mod text;
 
-pub use context::{EnvServices, RenderContext, TemplateServices, decode_secret, envs_from_process, mask};
+pub use context::{
+    EnvServices, RenderContext, TemplateServices, decode_secret, envs_from_process, mask,
+};
 pub use error::TemplateError;
 pub use limits::Limits;
 pub use renderer::Renderer;

@@ -20,8 +20,28 @@ pub(crate) const PATH_FN: &str = "__kestra_path";
 pub(crate) const ABSENT_FN: &str = "__kestra_absent";
 
 const KEYWORDS: [&str; 22] = [
-    "and", "or", "not", "in", "is", "if", "else", "elif", "for", "set", "endif", "endfor",
-    "true", "false", "none", "True", "False", "None", "recursive", "with", "contains", "null",
+    "and",
+    "or",
+    "not",
+    "in",
+    "is",
+    "if",
+    "else",
+    "elif",
+    "for",
+    "set",
+    "endif",
+    "endfor",
+    "true",
+    "false",
+    "none",
+    "True",
+    "False",
+    "None",
+    "recursive",
+    "with",
+    "contains",
+    "null",
 ];
 
 /// The template with Pebble syntax turned into Jinja; cheap when there is nothing to do.
@@ -77,7 +97,11 @@ fn rewrite_seq(nodes: Vec<Node>, ternary: bool, statement: bool) -> Vec<Node> {
     let mut segment = Vec::new();
     for node in nodes {
         if node.is_punct(",") {
-            out.extend(rewrite_segment(std::mem::take(&mut segment), ternary, statement));
+            out.extend(rewrite_segment(
+                std::mem::take(&mut segment),
+                ternary,
+                statement,
+            ));
             out.push(node);
         } else {
             segment.push(node);
@@ -90,7 +114,11 @@ fn rewrite_seq(nodes: Vec<Node>, ternary: bool, statement: bool) -> Vec<Node> {
 fn rewrite_segment(nodes: Vec<Node>, ternary: bool, statement: bool) -> Vec<Node> {
     if ternary || statement {
         if let Some(q) = nodes.iter().position(|n| n.is_punct("?")) {
-            let prefix_end = if statement { statement_prefix(&nodes[..q]) } else { 0 };
+            let prefix_end = if statement {
+                statement_prefix(&nodes[..q])
+            } else {
+                0
+            };
             if let Some(colon) = matching_colon(&nodes, q) {
                 let mut out = nodes[..prefix_end].to_vec();
                 let cond = rewrite_operators(nodes[prefix_end..q].to_vec());
@@ -202,7 +230,10 @@ fn coalesce_chain(lhs: Vec<Node>, nodes: &[Node], op_index: usize) -> (String, u
     let mut ops = Vec::new();
     let mut i = op_index;
     loop {
-        let Some(op) = nodes.get(i).filter(|n| n.is_punct("??") || n.is_punct("???")) else {
+        let Some(op) = nodes
+            .get(i)
+            .filter(|n| n.is_punct("??") || n.is_punct("???"))
+        else {
             break;
         };
         ops.push(op.text());
@@ -238,7 +269,9 @@ fn safe_path(operand: &[Node]) -> String {
         .enumerate()
         .rposition(|(k, n)| k > 0 && matches!(n, Node::Group('(', _, _)));
     let root_end = last_call.map_or(1, |k| k + 1);
-    if parts.is_empty() || !matches!(parts[0], Node::Ident(_) | Node::Group('(', _, _)) && root_end == 1 {
+    if parts.is_empty()
+        || !matches!(parts[0], Node::Ident(_) | Node::Group('(', _, _)) && root_end == 1
+    {
         return text_of(operand).trim().to_string();
     }
     let root: String = parts[..root_end].iter().map(|n| n.text()).collect();
@@ -292,7 +325,11 @@ fn take_operand_back(out: &mut Vec<Node>) -> (Vec<Node>, Vec<Node>) {
     }
     trailing.reverse();
     // `a | upper ?? b`: the filter chain belongs to the operand.
-    if let Some(p) = out.iter().rposition(|n| !n.is_space()).filter(|&p| out[p].is_punct("|")) {
+    if let Some(p) = out
+        .iter()
+        .rposition(|n| !n.is_space())
+        .filter(|&p| out[p].is_punct("|"))
+    {
         let mut pipe: Vec<Node> = out.drain(p..).collect();
         let (mut before, spaces) = take_operand_back(out);
         before.extend(spaces);

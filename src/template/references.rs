@@ -7,12 +7,57 @@ use super::lexer::{Node, lex};
 use super::segments::{Segment, split};
 
 const NOT_VARIABLES: [&str; 51] = [
-    "and", "or", "not", "in", "is", "if", "else", "elif", "for", "endfor", "endif", "set",
-    "endset", "true", "false", "none", "True", "False", "None", "null", "recursive", "with",
-    "endwith", "contains", "loop", "raw", "endraw", "filter", "endfilter", "macro", "endmacro",
-    "call", "endcall", "block", "endblock", "extends", "include", "import", "from", "as",
-    "ignore", "missing", "context", "without", "break", "continue", "do", "autoescape",
-    "endautoescape", "self", "caller",
+    "and",
+    "or",
+    "not",
+    "in",
+    "is",
+    "if",
+    "else",
+    "elif",
+    "for",
+    "endfor",
+    "endif",
+    "set",
+    "endset",
+    "true",
+    "false",
+    "none",
+    "True",
+    "False",
+    "None",
+    "null",
+    "recursive",
+    "with",
+    "endwith",
+    "contains",
+    "loop",
+    "raw",
+    "endraw",
+    "filter",
+    "endfilter",
+    "macro",
+    "endmacro",
+    "call",
+    "endcall",
+    "block",
+    "endblock",
+    "extends",
+    "include",
+    "import",
+    "from",
+    "as",
+    "ignore",
+    "missing",
+    "context",
+    "without",
+    "break",
+    "continue",
+    "do",
+    "autoescape",
+    "endautoescape",
+    "self",
+    "caller",
 ];
 
 /// Every `root.key.key` path read by `source`, in order of first use, roots not filtered.
@@ -48,10 +93,13 @@ fn scan_nodes(nodes: &[Node], found: &mut Vec<String>) {
         }
         let prev = i.checked_sub(1).map(|p| solid[p]);
         let before_prev = i.checked_sub(2).map(|p| solid[p]);
-        let is_name_of_something = prev.is_some_and(|p| p.is_punct(".") || p.is_punct("|") || p.is_ident("is"))
-            || (prev.is_some_and(|p| p.is_ident("not")) && before_prev.is_some_and(|p| p.is_ident("is")));
+        let is_name_of_something = prev
+            .is_some_and(|p| p.is_punct(".") || p.is_punct("|") || p.is_ident("is"))
+            || (prev.is_some_and(|p| p.is_ident("not"))
+                && before_prev.is_some_and(|p| p.is_ident("is")));
         let next = solid.get(i + 1);
-        let is_call_or_kwarg = next.is_some_and(|n| matches!(n, Node::Group('(', _, _)) || n.is_punct("="));
+        let is_call_or_kwarg =
+            next.is_some_and(|n| matches!(n, Node::Group('(', _, _)) || n.is_punct("="));
         if is_name_of_something || is_call_or_kwarg {
             continue;
         }

@@ -111,7 +111,9 @@ impl Renderer {
     ) -> Result<serde_json::Value, TemplateError> {
         match single_expression(template) {
             Some(code) => self.shared.evaluate(template, code, self.handle(ctx)),
-            None => self.render_str(template, ctx).map(serde_json::Value::String),
+            None => self
+                .render_str(template, ctx)
+                .map(serde_json::Value::String),
         }
     }
 
@@ -134,7 +136,13 @@ fn single_expression(template: &str) -> Option<&str> {
         return None;
     }
     match split(trimmed).as_slice() {
-        [Segment::Code { code, statement: false, .. }] => Some(code),
+        [
+            Segment::Code {
+                code,
+                statement: false,
+                ..
+            },
+        ] => Some(code),
         _ => None,
     }
 }
@@ -186,7 +194,12 @@ impl io::Write for BoundedOutput {
 impl Shared {
     /// The Pebble-to-Jinja rewrite of `source`, cached.
     fn rewritten(&self, source: &str) -> Arc<str> {
-        if let Some(hit) = self.rewrites.lock().ok().and_then(|c| c.get(source).cloned()) {
+        if let Some(hit) = self
+            .rewrites
+            .lock()
+            .ok()
+            .and_then(|c| c.get(source).cloned())
+        {
             return hit;
         }
         let rewritten: Arc<str> = Arc::from(pebble::rewrite(source));
@@ -272,8 +285,8 @@ impl Shared {
     /// Maps a minijinja error to a `TemplateError` about `source`.
     fn error(&self, source: &str, vars: &Value, err: minijinja::Error) -> TemplateError {
         let template = source.to_string();
-        if let Some(inner) = std::error::Error::source(&err)
-            .and_then(|s| s.downcast_ref::<TemplateError>())
+        if let Some(inner) =
+            std::error::Error::source(&err).and_then(|s| s.downcast_ref::<TemplateError>())
         {
             return inner.clone();
         }

@@ -41,7 +41,8 @@ pub(crate) fn split(source: &str) -> Vec<Segment<'_>> {
         }
         let marker = matches!(bytes.get(i + 2), Some(b'-' | b'+'));
         let open_len = if marker { 3 } else { 2 };
-        let close_marker = end >= 3 && matches!(bytes[end - 3], b'-' | b'+') && end - 3 >= i + open_len;
+        let close_marker =
+            end >= 3 && matches!(bytes[end - 3], b'-' | b'+') && end - 3 >= i + open_len;
         let close_len = if close_marker { 3 } else { 2 };
         let code = &source[i + open_len..end - close_len];
         out.push(Segment::Code {

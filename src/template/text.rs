@@ -18,13 +18,15 @@ pub(crate) fn register(env: &mut minijinja::Environment<'static>) {
         s.find(&p).map_or(s.clone(), |i| s[..i].to_string())
     });
     env.add_filter("substringAfter", |s: String, p: String| {
-        s.find(&p).map_or(String::new(), |i| s[i + p.len()..].to_string())
+        s.find(&p)
+            .map_or(String::new(), |i| s[i + p.len()..].to_string())
     });
     env.add_filter("substringBeforeLast", |s: String, p: String| {
         s.rfind(&p).map_or(s.clone(), |i| s[..i].to_string())
     });
     env.add_filter("substringAfterLast", |s: String, p: String| {
-        s.rfind(&p).map_or(String::new(), |i| s[i + p.len()..].to_string())
+        s.rfind(&p)
+            .map_or(String::new(), |i| s[i + p.len()..].to_string())
     });
     env.add_filter("number", number);
     env.add_filter("default", default);
@@ -123,7 +125,12 @@ fn is_empty(value: Value) -> bool {
 }
 
 /// `abbreviate(length)`: cut to `length` characters ending with `...`.
-fn abbreviate(_state: &State, value: String, length: usize, kwargs: Kwargs) -> Result<String, Error> {
+fn abbreviate(
+    _state: &State,
+    value: String,
+    length: usize,
+    kwargs: Kwargs,
+) -> Result<String, Error> {
     kwargs.assert_all_used()?;
     if value.chars().count() <= length {
         return Ok(value);

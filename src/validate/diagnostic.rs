@@ -52,7 +52,11 @@ pub struct Finding {
 
 impl Finding {
     /// An error at `pointer`.
-    pub fn error(code: &'static str, pointer: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn error(
+        code: &'static str,
+        pointer: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
         Finding {
             severity: Severity::Error,
             code,
@@ -63,7 +67,11 @@ impl Finding {
     }
 
     /// A warning at `pointer`.
-    pub fn warning(code: &'static str, pointer: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn warning(
+        code: &'static str,
+        pointer: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
         Finding {
             severity: Severity::Warning,
             ..Finding::error(code, pointer, message)

@@ -28,11 +28,20 @@ pub struct FileOutcome {
 
 /// Validates one flow file's text: `path` is repo-relative (`flows/a/b/x.yaml` implies
 /// namespace `a.b`), `context` what it inherits from its namespaces and knows of the repo.
-pub fn validate_flow_source(path: &str, text: &str, context: &NamespaceContext) -> (Option<Flow>, Vec<Diagnostic>) {
+pub fn validate_flow_source(
+    path: &str,
+    text: &str,
+    context: &NamespaceContext,
+) -> (Option<Flow>, Vec<Diagnostic>) {
     let doc = load::parse_str(text, &load::Limits::default());
     let folder = load::namespace_of_path(path);
     let mut outcome = check_file(path, folder.as_deref(), doc.as_ref(), context);
-    if let Some(uid) = outcome.namespace.as_ref().zip(outcome.id.as_ref()).map(|(n, i)| format!("{n}.{i}")) {
+    if let Some(uid) = outcome
+        .namespace
+        .as_ref()
+        .zip(outcome.id.as_ref())
+        .map(|(n, i)| format!("{n}.{i}"))
+    {
         let diags = references::check_single(&uid, &outcome.references, context, path);
         outcome.diagnostics.extend(diags);
     }
@@ -74,11 +83,26 @@ pub fn check_file(
     };
     let place = |f: Finding| f.place(path, &doc.positions);
     let Value::Object(_) = &doc.value else {
-        let f = Finding::error("not-a-flow", "", "a flow file must hold a mapping (id, namespace, tasks...)");
-        return FileOutcome { diagnostics: vec![place(f)], ..FileOutcome::default() };
+        let f = Finding::error(
+            "not-a-flow",
+            "",
+            "a flow file must hold a mapping (id, namespace, tasks...)",
+        );
+        return FileOutcome {
+            diagnostics: vec![place(f)],
+            ..FileOutcome::default()
+        };
     };
-    let namespace = doc.value.get("namespace").and_then(Value::as_str).map(str::to_string);
-    let id = doc.value.get("id").and_then(Value::as_str).map(str::to_string);
+    let namespace = doc
+        .value
+        .get("namespace")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    let id = doc
+        .value
+        .get("id")
+        .and_then(Value::as_str)
+        .map(str::to_string);
     let mut value = doc.value.clone();
     strip_nulls(&mut value);
     apply_plugin_defaults(&mut value, &effective_defaults(&doc.value, context));
@@ -88,9 +112,16 @@ pub fn check_file(
     findings.extend(schema_check::check_tasks(&nodes));
     findings.extend(schema_check::check_triggers(&value));
     findings.extend(checks::check_flow(&value, &nodes, &context.variables));
-    findings.extend(namespace_matches_folder(namespace.as_deref(), folder_namespace));
+    findings.extend(namespace_matches_folder(
+        namespace.as_deref(),
+        folder_namespace,
+    ));
     let refs = references::collect(&value, &nodes, &doc.positions);
-    if let Some(uid) = namespace.as_ref().zip(id.as_ref()).map(|(n, i)| format!("{n}.{i}")) {
+    if let Some(uid) = namespace
+        .as_ref()
+        .zip(id.as_ref())
+        .map(|(n, i)| format!("{n}.{i}"))
+    {
         findings.extend(references::self_calls(&uid, &refs));
     }
     drop(nodes);
@@ -110,7 +141,13 @@ pub fn check_file(
     let mut diagnostics: Vec<Diagnostic> = findings.into_iter().map(place).collect();
     sort(&mut diagnostics);
     let flow = flow.filter(|_| !diagnostics.iter().any(Diagnostic::is_error));
-    FileOutcome { flow, diagnostics, namespace, id, references: refs }
+    FileOutcome {
+        flow,
+        diagnostics,
+        namespace,
+        id,
+        references: refs,
+    }
 }
 
 /// Sorts by position, keeping the order of checks for equal positions.

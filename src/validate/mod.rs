@@ -94,7 +94,12 @@ pub fn validate_repo(files: &RepoFiles, options: &Options) -> Report {
             .and_then(|d| d.value.get("namespace"))
             .and_then(|v| v.as_str());
         let context = ns.and_then(|ns| contexts.get(ns)).unwrap_or(&empty);
-        check_file(&file.path, file.folder_namespace.as_deref(), file.doc.as_ref(), context)
+        check_file(
+            &file.path,
+            file.folder_namespace.as_deref(),
+            file.doc.as_ref(),
+            context,
+        )
     });
     diagnostics.extend(duplicate_flow_ids(files, &outcomes));
     let refs: Vec<(&str, Option<String>, &[references::Reference])> = files
@@ -126,7 +131,11 @@ pub fn validate_repo(files: &RepoFiles, options: &Options) -> Report {
             f.flow = None;
         }
     }
-    Report { diagnostics, flows, files: files.flows.len() + files.namespaces.len() }
+    Report {
+        diagnostics,
+        flows,
+        files: files.flows.len() + files.namespaces.len(),
+    }
 }
 
 fn uid(o: &FileOutcome) -> Option<String> {
@@ -134,10 +143,19 @@ fn uid(o: &FileOutcome) -> Option<String> {
 }
 
 /// One context per namespace used by a flow, shared by its flows.
-fn contexts_by_namespace(files: &RepoFiles, configs: &NamespaceConfigs) -> HashMap<String, NamespaceContext> {
+fn contexts_by_namespace(
+    files: &RepoFiles,
+    configs: &NamespaceConfigs,
+) -> HashMap<String, NamespaceContext> {
     let mut out = HashMap::new();
     for f in &files.flows {
-        let Some(ns) = f.doc.as_ref().ok().and_then(|d| d.value.get("namespace")).and_then(|v| v.as_str()) else {
+        let Some(ns) = f
+            .doc
+            .as_ref()
+            .ok()
+            .and_then(|d| d.value.get("namespace"))
+            .and_then(|v| v.as_str())
+        else {
             continue;
         };
         if !out.contains_key(ns) {
@@ -157,7 +175,10 @@ fn duplicate_flow_ids(files: &RepoFiles, outcomes: &[FileOutcome]) -> Vec<Diagno
             Some(other) => {
                 let Ok(doc) = &file.doc else { continue };
                 let message = format!("flow [{uid}] is already defined in {other}");
-                out.push(Finding::error("duplicate-flow-id", "/id", message).place(&file.path, &doc.positions));
+                out.push(
+                    Finding::error("duplicate-flow-id", "/id", message)
+                        .place(&file.path, &doc.positions),
+                );
             }
             None => {
                 first.insert(uid, &file.path);
@@ -168,8 +189,13 @@ fn duplicate_flow_ids(files: &RepoFiles, outcomes: &[FileOutcome]) -> Vec<Diagno
 }
 
 /// Applies `f` to every item on `threads` threads (default: all cores), keeping the order.
-fn map_in_parallel<T: Sync, R: Send>(items: &[T], threads: Option<usize>, f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let cores = threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
+fn map_in_parallel<T: Sync, R: Send>(
+    items: &[T],
+    threads: Option<usize>,
+    f: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
+    let cores =
+        threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
     // Threads cost more than they save on a handful of small files.
     if cores <= 1 || items.len() < 16 {
         return items.iter().map(&f).collect();

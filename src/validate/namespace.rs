@@ -76,7 +76,8 @@ impl NamespaceConfigs {
         let mut ctx = NamespaceContext::default();
         for ns in namespace_chain(namespace) {
             if let Some(config) = self.by_namespace.get(&ns) {
-                ctx.plugin_defaults.extend(config.plugin_defaults.iter().cloned());
+                ctx.plugin_defaults
+                    .extend(config.plugin_defaults.iter().cloned());
                 ctx.variables.extend(config.variables.keys().cloned());
             }
         }
@@ -98,7 +99,10 @@ mod tests {
 
     #[test]
     fn chain_is_nearest_first() {
-        assert_eq!(namespace_chain("company.dev.x"), ["company.dev.x", "company.dev", "company"]);
+        assert_eq!(
+            namespace_chain("company.dev.x"),
+            ["company.dev.x", "company.dev", "company"]
+        );
         assert_eq!(namespace_chain("a"), ["a"]);
         assert!(namespace_chain("").is_empty());
     }

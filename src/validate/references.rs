@@ -48,10 +48,21 @@ pub fn collect(flow: &Value, nodes: &[TaskNode<'_>], positions: &Positions) -> V
         }
         let pos = positions.locate(&pointer);
         let target = format!("{ns}.{id}");
-        out.push(Reference { target, kind, pointer, line: pos.line, column: pos.column });
+        out.push(Reference {
+            target,
+            kind,
+            pointer,
+            line: pos.line,
+            column: pos.column,
+        });
     };
     for node in nodes.iter().filter(|n| n.type_name() == Some(SUBFLOW)) {
-        push(node.map.get("namespace"), node.map.get("flowId"), node.pointer.clone(), ReferenceKind::Call);
+        push(
+            node.map.get("namespace"),
+            node.map.get("flowId"),
+            node.pointer.clone(),
+            ReferenceKind::Call,
+        );
     }
     let Some(Value::Array(triggers)) = flow.get("triggers") else {
         return out;
@@ -60,27 +71,38 @@ pub fn collect(flow: &Value, nodes: &[TaskNode<'_>], positions: &Positions) -> V
         let is_flow_trigger = trigger
             .get("type")
             .and_then(Value::as_str)
-            .and_then(|t| crate::spec::catalogue::plugin_type(crate::spec::catalogue::TRIGGER_TYPES, t))
+            .and_then(|t| {
+                crate::spec::catalogue::plugin_type(crate::spec::catalogue::TRIGGER_TYPES, t)
+            })
             .is_some_and(|t| t.name == FLOW_TRIGGER);
         if !is_flow_trigger {
             continue;
         }
         if let Some(Value::Array(conditions)) = trigger.get("conditions") {
             for (j, c) in conditions.iter().enumerate() {
-                let is_execution_flow = c
-                    .get("type")
-                    .and_then(Value::as_str)
-                    .is_some_and(|t| t.ends_with(".ExecutionFlow") || t.ends_with(".ExecutionFlowCondition"));
+                let is_execution_flow = c.get("type").and_then(Value::as_str).is_some_and(|t| {
+                    t.ends_with(".ExecutionFlow") || t.ends_with(".ExecutionFlowCondition")
+                });
                 if is_execution_flow {
                     let pointer = format!("/triggers/{i}/conditions/{j}");
-                    push(c.get("namespace"), c.get("flowId"), pointer, ReferenceKind::Listen);
+                    push(
+                        c.get("namespace"),
+                        c.get("flowId"),
+                        pointer,
+                        ReferenceKind::Listen,
+                    );
                 }
             }
         }
         if let Some(Value::Array(flows)) = trigger.pointer("/preconditions/flows") {
             for (j, f) in flows.iter().enumerate() {
                 let pointer = format!("/triggers/{i}/preconditions/flows/{j}");
-                push(f.get("namespace"), f.get("flowId"), pointer, ReferenceKind::Listen);
+                push(
+                    f.get("namespace"),
+                    f.get("flowId"),
+                    pointer,
+                    ReferenceKind::Listen,
+                );
             }
         }
     }
@@ -91,7 +113,10 @@ fn recursive(uid: &str, through: &[String]) -> String {
     if through.is_empty() {
         format!("Recursive call to flow [{uid}]")
     } else {
-        format!("Recursive call to flow [{uid}] through [{}]", through.join(" -> "))
+        format!(
+            "Recursive call to flow [{uid}] through [{}]",
+            through.join(" -> ")
+        )
     }
 }
 
@@ -103,7 +128,13 @@ pub fn self_calls(uid: &str, refs: &[Reference]) -> Vec<Finding> {
         .collect()
 }
 
-fn diagnostic(file: &str, r: &Reference, severity: Severity, code: &'static str, message: String) -> Diagnostic {
+fn diagnostic(
+    file: &str,
+    r: &Reference,
+    severity: Severity,
+    code: &'static str,
+    message: String,
+) -> Diagnostic {
     Diagnostic {
         file: file.to_string(),
         line: r.line,
@@ -120,12 +151,19 @@ fn not_found(file: &str, r: &Reference) -> Diagnostic {
         ReferenceKind::Call => "Subflow calls",
         ReferenceKind::Listen => "Flow trigger listens to",
     };
-    let message = format!("{what} flow [{}], which is not in this repository", r.target);
+    let message = format!(
+        "{what} flow [{}], which is not in this repository",
+        r.target
+    );
     diagnostic(file, r, Severity::Warning, "subflow-not-found", message)
 }
 
 /// The path of calls from `from` to `to`, if `to` is reachable (breadth first, so shortest).
-fn path_between(calls: &BTreeMap<String, BTreeSet<String>>, from: &str, to: &str) -> Option<Vec<String>> {
+fn path_between(
+    calls: &BTreeMap<String, BTreeSet<String>>,
+    from: &str,
+    to: &str,
+) -> Option<Vec<String>> {
     let mut previous: BTreeMap<&str, &str> = BTreeMap::new();
     let mut queue = VecDeque::from([from]);
     let mut seen = HashSet::from([from]);
@@ -151,7 +189,12 @@ fn path_between(calls: &BTreeMap<String, BTreeSet<String>>, from: &str, to: &str
 }
 
 /// Reference checks of one changed file against the rest of the repo (`context`).
-pub fn check_single(uid: &str, refs: &[Reference], context: &NamespaceContext, file: &str) -> Vec<Diagnostic> {
+pub fn check_single(
+    uid: &str,
+    refs: &[Reference],
+    context: &NamespaceContext,
+    file: &str,
+) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for r in refs {
         if let Some(ids) = &context.flow_ids
@@ -165,7 +208,13 @@ pub fn check_single(uid: &str, refs: &[Reference], context: &NamespaceContext, f
             && let Some(path) = path_between(&context.calls, &r.target, uid)
         {
             let message = recursive(uid, &path);
-            out.push(diagnostic(file, r, Severity::Error, "recursive-subflow", message));
+            out.push(diagnostic(
+                file,
+                r,
+                Severity::Error,
+                "recursive-subflow",
+                message,
+            ));
         }
     }
     out
@@ -173,12 +222,18 @@ pub fn check_single(uid: &str, refs: &[Reference], context: &NamespaceContext, f
 
 /// Reference checks across a repository: `flows` holds (file, uid, references) per flow.
 pub fn check_repo(flows: &[(&str, Option<String>, &[Reference])]) -> Vec<Diagnostic> {
-    let ids: HashSet<&str> = flows.iter().filter_map(|(_, uid, _)| uid.as_deref()).collect();
+    let ids: HashSet<&str> = flows
+        .iter()
+        .filter_map(|(_, uid, _)| uid.as_deref())
+        .collect();
     let mut calls: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for (_, uid, refs) in flows {
         let Some(uid) = uid else { continue };
         for r in refs.iter().filter(|r| r.kind == ReferenceKind::Call) {
-            calls.entry(uid.clone()).or_default().insert(r.target.clone());
+            calls
+                .entry(uid.clone())
+                .or_default()
+                .insert(r.target.clone());
         }
     }
     let mut out = Vec::new();
@@ -192,7 +247,13 @@ pub fn check_repo(flows: &[(&str, Option<String>, &[Reference])]) -> Vec<Diagnos
                 && &r.target != uid
                 && let Some(path) = path_between(&calls, &r.target, uid)
             {
-                out.push(diagnostic(file, r, Severity::Error, "recursive-subflow", recursive(uid, &path)));
+                out.push(diagnostic(
+                    file,
+                    r,
+                    Severity::Error,
+                    "recursive-subflow",
+                    recursive(uid, &path),
+                ));
             }
         }
     }

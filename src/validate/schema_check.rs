@@ -82,7 +82,11 @@ pub fn warm_up() {
 /// Checks the flow object itself (tasks and triggers left open).
 pub fn check_flow(value: &Value) -> Vec<Finding> {
     let Some(validator) = SCHEMAS.flow.as_ref() else {
-        return vec![Finding::error("invalid-flow", "", "internal error: the flow schema does not compile")];
+        return vec![Finding::error(
+            "invalid-flow",
+            "",
+            "internal error: the flow schema does not compile",
+        )];
     };
     validator
         .iter_errors(value)
@@ -98,9 +102,10 @@ pub fn check_tasks(nodes: &[TaskNode<'_>]) -> Vec<Finding> {
         match node.entry {
             Some(entry) => {
                 if let Some(v) = type_validator(entry.name) {
-                    out.extend(v.iter_errors(&instance).flat_map(|e| {
-                        findings(&e, &node.pointer, Some(entry.name), instance)
-                    }));
+                    out.extend(
+                        v.iter_errors(&instance)
+                            .flat_map(|e| findings(&e, &node.pointer, Some(entry.name), instance)),
+                    );
                 }
             }
             None => out.extend(untyped(node.map, &node.pointer, Kind::Task)),
@@ -117,7 +122,9 @@ pub fn check_triggers(flow: &Value) -> Vec<Finding> {
     };
     for (i, trigger) in triggers.iter().enumerate() {
         let pointer = format!("/triggers/{i}");
-        let Value::Object(map) = trigger else { continue };
+        let Value::Object(map) = trigger else {
+            continue;
+        };
         let entry = map
             .get("type")
             .and_then(Value::as_str)
@@ -183,17 +190,29 @@ fn untyped(map: &Map<String, Value>, pointer: &str, kind: Kind) -> Vec<Finding> 
         )),
     }
     if !matches!(map.get("id"), Some(Value::String(_))) {
-        out.push(Finding::error("missing-property", pointer, "missing required property `id`"));
+        out.push(Finding::error(
+            "missing-property",
+            pointer,
+            "missing required property `id`",
+        ));
     }
     out
 }
 
-fn unknown_type(pointer: &str, written: &str, names: impl Iterator<Item = &'static str>) -> Finding {
+fn unknown_type(
+    pointer: &str,
+    written: &str,
+    names: impl Iterator<Item = &'static str>,
+) -> Finding {
     // The best match only: the runners-up are rarely what was meant.
     let hint = catalogue::suggest(written, names)
         .first()
         .map_or_else(String::new, |best| format!("; did you mean `{best}`?"));
-    Finding::error("unknown-type", pointer, format!("Invalid type: {written}{hint}"))
+    Finding::error(
+        "unknown-type",
+        pointer,
+        format!("Invalid type: {written}{hint}"),
+    )
 }
 
 /// One finding per schema error, with a message that names the property and the type.
@@ -235,14 +254,24 @@ fn findings(
         ValidationErrorKind::Enum { options } if is_input_type(&at) => vec![Finding::error(
             "invalid-value",
             at,
-            format!("Invalid type: {}; expected one of {}", scalar(&error.instance), list(options)),
+            format!(
+                "Invalid type: {}; expected one of {}",
+                scalar(&error.instance),
+                list(options)
+            ),
         )],
-        _ => vec![Finding::error("invalid-value", at.clone(), describe(error, &at))],
+        _ => vec![Finding::error(
+            "invalid-value",
+            at.clone(),
+            describe(error, &at),
+        )],
     }
 }
 
 fn is_input_type(pointer: &str) -> bool {
-    pointer.starts_with("/inputs/") && pointer.ends_with("/type") && pointer.matches('/').count() == 3
+    pointer.starts_with("/inputs/")
+        && pointer.ends_with("/type")
+        && pointer.matches('/').count() == 3
 }
 
 fn scalar(v: &Value) -> String {
@@ -263,7 +292,10 @@ fn describe(error: &jsonschema::ValidationError<'_>, at: &str) -> String {
     let mut text = error.to_string();
     const MAX: usize = 200;
     if text.len() > MAX {
-        let cut = (0..=MAX).rev().find(|i| text.is_char_boundary(*i)).unwrap_or(0);
+        let cut = (0..=MAX)
+            .rev()
+            .find(|i| text.is_char_boundary(*i))
+            .unwrap_or(0);
         text.truncate(cut);
         text.push('…');
     }
@@ -298,7 +330,12 @@ fn known_properties(root: &Value, instance_path: &str) -> Vec<String> {
 fn nearest<'a>(name: &str, known: &'a [String]) -> Option<&'a str> {
     known
         .iter()
-        .map(|k| (strsim::jaro_winkler(&name.to_ascii_lowercase(), &k.to_ascii_lowercase()), k))
+        .map(|k| {
+            (
+                strsim::jaro_winkler(&name.to_ascii_lowercase(), &k.to_ascii_lowercase()),
+                k,
+            )
+        })
         .filter(|(score, _)| *score > 0.85)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, k)| k.as_str())
@@ -312,10 +349,18 @@ mod tests {
     fn schemas_compile_for_every_type() {
         assert!(SCHEMAS.flow.is_some());
         for t in TASK_TYPES {
-            assert!(type_validator(t.name).is_some(), "{} does not compile", t.name);
+            assert!(
+                type_validator(t.name).is_some(),
+                "{} does not compile",
+                t.name
+            );
         }
         for t in TRIGGER_TYPES {
-            assert!(type_validator(t.name).is_some(), "{} does not compile", t.name);
+            assert!(
+                type_validator(t.name).is_some(),
+                "{} does not compile",
+                t.name
+            );
         }
     }
 }

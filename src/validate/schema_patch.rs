@@ -10,7 +10,11 @@ const ALIASES: &[(&str, &str, &str)] = &[
     ("Retry", "maxAttempt", "maxAttempts"),
     ("io.kestra.plugin.core.flow.Pause", "delay", "pauseDuration"),
     ("Input", "name", "id"),
-    ("io.kestra.plugin.core.trigger.Schedule", "expression", "cron"),
+    (
+        "io.kestra.plugin.core.trigger.Schedule",
+        "expression",
+        "cron",
+    ),
     ("NamespaceConfig", "taskDefaults", "pluginDefaults"),
 ];
 
@@ -23,7 +27,10 @@ pub fn patch(root: &mut Map<String, Value>, defs: &mut Map<String, Value>) {
     }
     add_alias(root, "taskDefaults", "pluginDefaults");
     // `cron` or `expression`; `id` or `name`: either one satisfies the requirement.
-    for (def, canonical) in [("io.kestra.plugin.core.trigger.Schedule", "cron"), ("Input", "id")] {
+    for (def, canonical) in [
+        ("io.kestra.plugin.core.trigger.Schedule", "cron"),
+        ("Input", "id"),
+    ] {
         if let Some(Value::Object(d)) = defs.get_mut(def)
             && let Some(Value::Array(required)) = d.get_mut("required")
         {
@@ -46,7 +53,9 @@ pub fn patch(root: &mut Map<String, Value>, defs: &mut Map<String, Value>) {
 }
 
 fn add_alias(def: &mut Map<String, Value>, alias: &str, canonical: &str) {
-    let Some(Value::Object(props)) = def.get_mut("properties") else { return };
+    let Some(Value::Object(props)) = def.get_mut("properties") else {
+        return;
+    };
     if let Some(schema) = props.get(canonical).cloned() {
         props.insert(alias.to_string(), schema);
     }

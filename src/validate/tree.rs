@@ -51,7 +51,15 @@ pub fn task_nodes(flow: &Value) -> Vec<TaskNode<'_>> {
     let mut out = Vec::new();
     for branch in FLOW_BRANCHES {
         if let Some(Value::Array(items)) = flow.get(branch) {
-            push_list(&mut out, items, &format!("/{branch}"), branch, None, &[], false);
+            push_list(
+                &mut out,
+                items,
+                &format!("/{branch}"),
+                branch,
+                None,
+                &[],
+                false,
+            );
         }
     }
     if let Some(Value::Array(listeners)) = flow.get("listeners") {

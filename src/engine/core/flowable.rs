@@ -2,8 +2,8 @@
 //! Each*), Dag, AllowFailure and WorkingDirectory are created, and when their parent is done.
 //! A flowable's decision (branch, values) was recorded in its bookkeeping when it started.
 
-use super::outcome::{Outcome, is_blocking, merge};
 use super::Core;
+use super::outcome::{Outcome, is_blocking, merge};
 use crate::engine::action::Action;
 use crate::engine::view::internal;
 use crate::spec::kinds::flowable::DagTask;
@@ -119,7 +119,11 @@ impl<'a> Core<'a> {
                 return Outcome::Running;
             }
         }
-        if running > 0 { Outcome::Running } else { Outcome::Done(worst) }
+        if running > 0 {
+            Outcome::Running
+        } else {
+            Outcome::Done(worst)
+        }
     }
 
     /// Drives a RUNNING flowable task run: completes it once its children are settled.
@@ -130,22 +134,81 @@ impl<'a> Core<'a> {
         let value = tr.value.as_deref();
         let p = Some(tr);
         let outcome = match &task.kind {
-            TaskKind::Sequential(s) => self.block(&s.tasks, &s.errors, &s.finally_tasks, p, None, value, Mode::Sequential),
-            TaskKind::WorkingDirectory(s) => self.block(&s.tasks, &s.errors, &s.finally_tasks, p, None, value, Mode::Sequential),
-            TaskKind::AllowFailure(s) => match self.block(&s.tasks, &s.errors, &s.finally_tasks, p, None, value, Mode::Sequential) {
+            TaskKind::Sequential(s) => self.block(
+                &s.tasks,
+                &s.errors,
+                &s.finally_tasks,
+                p,
+                None,
+                value,
+                Mode::Sequential,
+            ),
+            TaskKind::WorkingDirectory(s) => self.block(
+                &s.tasks,
+                &s.errors,
+                &s.finally_tasks,
+                p,
+                None,
+                value,
+                Mode::Sequential,
+            ),
+            TaskKind::AllowFailure(s) => match self.block(
+                &s.tasks,
+                &s.errors,
+                &s.finally_tasks,
+                p,
+                None,
+                value,
+                Mode::Sequential,
+            ) {
                 Outcome::Done(State::Failed) => Outcome::Done(State::Warning),
                 other => other,
             },
-            TaskKind::Parallel(s) => self.block(&s.tasks, &s.errors, &s.finally_tasks, p, None, value, Mode::Parallel(s.concurrent)),
+            TaskKind::Parallel(s) => self.block(
+                &s.tasks,
+                &s.errors,
+                &s.finally_tasks,
+                p,
+                None,
+                value,
+                Mode::Parallel(s.concurrent),
+            ),
             TaskKind::If(s) => {
-                let Some(branch) = internal(tr, "branch").and_then(|v| v.as_str()) else { return };
-                let tasks = if branch == "then" { &s.then } else { &s.else_tasks };
-                self.block(tasks, &s.errors, &s.finally_tasks, p, None, value, Mode::Sequential)
+                let Some(branch) = internal(tr, "branch").and_then(|v| v.as_str()) else {
+                    return;
+                };
+                let tasks = if branch == "then" {
+                    &s.then
+                } else {
+                    &s.else_tasks
+                };
+                self.block(
+                    tasks,
+                    &s.errors,
+                    &s.finally_tasks,
+                    p,
+                    None,
+                    value,
+                    Mode::Sequential,
+                )
             }
             TaskKind::Switch(s) => {
-                let Some(case) = internal(tr, "case") else { return };
-                let tasks = case.as_str().and_then(|c| s.cases.get(c)).unwrap_or(&s.defaults);
-                self.block(tasks, &s.errors, &s.finally_tasks, p, None, value, Mode::Sequential)
+                let Some(case) = internal(tr, "case") else {
+                    return;
+                };
+                let tasks = case
+                    .as_str()
+                    .and_then(|c| s.cases.get(c))
+                    .unwrap_or(&s.defaults);
+                self.block(
+                    tasks,
+                    &s.errors,
+                    &s.finally_tasks,
+                    p,
+                    None,
+                    value,
+                    Mode::Sequential,
+                )
             }
             TaskKind::ForEach(s) => {
                 let main = self.each(tr, &s.tasks, s.concurrency_limit, Mode::Sequential);
@@ -163,13 +226,19 @@ impl<'a> Core<'a> {
                 let main = self.dag(tr, &s.tasks, s.concurrent);
                 self.after_main(main, &s.errors, &s.finally_tasks, p, value)
             }
-            TaskKind::Pause(s) if !s.tasks.is_empty() => self.block(&s.tasks, &[], &[], p, None, value, Mode::Sequential),
+            TaskKind::Pause(s) if !s.tasks.is_empty() => {
+                self.block(&s.tasks, &[], &[], p, None, value, Mode::Sequential)
+            }
             TaskKind::Pause(_) => Outcome::Done(State::Success),
             // Subflow and WaitFor are completed by the driver.
             _ => return,
         };
         if let Outcome::Done(state) = outcome {
-            self.out.push(Action::Complete { task_run_id: tr.id.clone(), state, error: None });
+            self.out.push(Action::Complete {
+                task_run_id: tr.id.clone(),
+                state,
+                error: None,
+            });
         }
     }
 
@@ -184,7 +253,9 @@ impl<'a> Core<'a> {
         let mut pending = Vec::new();
         for (i, v) in values.iter().enumerate() {
             let iteration = Some(i as i64);
-            let started = tasks.iter().any(|t| self.idx.at(Some(&tr.id), &t.id, iteration).is_some());
+            let started = tasks
+                .iter()
+                .any(|t| self.idx.at(Some(&tr.id), &t.id, iteration).is_some());
             if !started {
                 pending.push((iteration, v.as_str()));
                 continue;
@@ -210,7 +281,11 @@ impl<'a> Core<'a> {
                 return Outcome::Running;
             }
         }
-        if running > 0 { Outcome::Running } else { Outcome::Done(worst) }
+        if running > 0 {
+            Outcome::Running
+        } else {
+            Outcome::Done(worst)
+        }
     }
 
     /// Dag nodes start when every node they depend on succeeded.
@@ -259,6 +334,10 @@ impl<'a> Core<'a> {
                 return Outcome::Done(State::Failed);
             }
         }
-        if running > 0 { Outcome::Running } else { Outcome::Done(worst) }
+        if running > 0 {
+            Outcome::Running
+        } else {
+            Outcome::Done(worst)
+        }
     }
 }

@@ -25,9 +25,19 @@ pub fn flow(value: Value) -> Flow {
 
 impl Sim {
     pub fn new(flow: Flow) -> Sim {
-        let now = DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z").expect("date").with_timezone(&Utc);
+        let now = DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
+            .expect("date")
+            .with_timezone(&Utc);
         let execution = Execution::new(&flow.namespace, &flow.id, 1, now);
-        Sim { view: ExecutionView { execution, task_runs: Vec::new() }, flow, now, starts: Default::default() }
+        Sim {
+            view: ExecutionView {
+                execution,
+                task_runs: Vec::new(),
+            },
+            flow,
+            now,
+            starts: Default::default(),
+        }
     }
 
     /// Runs until the execution ends or `max_steps` pass; returns the final state.
@@ -59,11 +69,20 @@ impl Sim {
     }
 
     pub fn task_run(&self, task_id: &str) -> &TaskRun {
-        self.view.task_runs.iter().find(|t| t.task_id == task_id).expect("task run exists")
+        self.view
+            .task_runs
+            .iter()
+            .find(|t| t.task_id == task_id)
+            .expect("task run exists")
     }
 
     pub fn states(&self, task_id: &str) -> Vec<State> {
-        self.view.task_runs.iter().filter(|t| t.task_id == task_id).map(|t| t.state).collect()
+        self.view
+            .task_runs
+            .iter()
+            .filter(|t| t.task_id == task_id)
+            .map(|t| t.state)
+            .collect()
     }
 
     fn set(&mut self, id: &str, state: State) {
@@ -84,14 +103,21 @@ impl Sim {
     pub fn apply(&mut self, action: Action) {
         match action {
             Action::Create(n) => {
-                let mut tr = TaskRun::new(&self.view.execution.id, &n.task_id, Dispatch::Inline, self.now);
+                let mut tr = TaskRun::new(
+                    &self.view.execution.id,
+                    &n.task_id,
+                    Dispatch::Inline,
+                    self.now,
+                );
                 tr.parent_task_run_id = n.parent_task_run_id;
                 tr.value = n.value;
                 tr.iteration = n.iteration;
                 self.view.task_runs.push(tr);
             }
             Action::Start { task_run_id } => self.start(&task_run_id),
-            Action::Complete { task_run_id, state, .. } => self.set(&task_run_id, state),
+            Action::Complete {
+                task_run_id, state, ..
+            } => self.set(&task_run_id, state),
             Action::Retry { task_run_id, .. } => self.set(&task_run_id, State::Retrying),
             Action::Kill { task_run_id } => self.set(&task_run_id, State::Killed),
             Action::SetExecutionState(s) => {
@@ -107,8 +133,14 @@ impl Sim {
 
     fn start(&mut self, id: &str) {
         *self.starts.entry(id.to_string()).or_default() += 1;
-        let Some(pos) = self.view.task_runs.iter().position(|t| t.id == id) else { return };
-        let task = self.flow.find_task(&self.view.task_runs[pos].task_id).expect("task").clone();
+        let Some(pos) = self.view.task_runs.iter().position(|t| t.id == id) else {
+            return;
+        };
+        let task = self
+            .flow
+            .find_task(&self.view.task_runs[pos].task_id)
+            .expect("task")
+            .clone();
         let now = self.now;
         let tr = &mut self.view.task_runs[pos];
         if task.category() == Category::Flowable {
@@ -132,13 +164,22 @@ impl Sim {
             self.set(&id, State::Running);
             return;
         }
-        tr.attempts.push(Attempt { state: State::Running, started: now, ended: None, message: None, worker_id: None });
+        tr.attempts.push(Attempt {
+            state: State::Running,
+            started: now,
+            ended: None,
+            message: None,
+            worker_id: None,
+        });
         let id = tr.id.clone();
         self.set(&id, State::Running);
         match &task.kind {
             TaskKind::Fail(_) => self.set(&id, State::Failed),
             TaskKind::Sleep(s) => {
-                let secs = s.duration.literal().map_or(1, |d| d.as_std().as_secs().max(1));
+                let secs = s
+                    .duration
+                    .literal()
+                    .map_or(1, |d| d.as_std().as_secs().max(1));
                 let until = now + chrono::Duration::seconds(secs as i64);
                 if let Some(tr) = self.view.task_runs.iter_mut().find(|t| t.id == id) {
                     set_internal(tr, "until", json!(until.to_rfc3339()));
@@ -155,5 +196,13 @@ fn literal_values(v: &Value) -> Value {
         Value::String(s) => serde_json::from_str::<Vec<Value>>(s).unwrap_or_default(),
         _ => Vec::new(),
     };
-    Value::Array(items.into_iter().map(|i| match i { Value::String(s) => Value::String(s), o => Value::String(o.to_string()) }).collect())
+    Value::Array(
+        items
+            .into_iter()
+            .map(|i| match i {
+                Value::String(s) => Value::String(s),
+                o => Value::String(o.to_string()),
+            })
+            .collect(),
+    )
 }

@@ -20,7 +20,12 @@ fn f(tasks: serde_json::Value) -> Sim {
 fn sequential_tasks_run_in_order_and_succeed() {
     let mut s = f(json!([ret("a"), ret("b")]));
     assert_eq!(s.run(100), State::Success);
-    let ids: Vec<_> = s.view.task_runs.iter().map(|t| t.task_id.as_str()).collect();
+    let ids: Vec<_> = s
+        .view
+        .task_runs
+        .iter()
+        .map(|t| t.task_id.as_str())
+        .collect();
     assert_eq!(ids, ["a", "b"]);
 }
 
@@ -30,7 +35,12 @@ fn a_failure_stops_the_list_runs_errors_then_finally() {
         "tasks": [ret("a"), fail("b"), ret("c")],
         "errors": [ret("e")], "finally": [ret("z")]})));
     assert_eq!(s.run(100), State::Failed);
-    let ids: Vec<_> = s.view.task_runs.iter().map(|t| t.task_id.as_str()).collect();
+    let ids: Vec<_> = s
+        .view
+        .task_runs
+        .iter()
+        .map(|t| t.task_id.as_str())
+        .collect();
     assert_eq!(ids, ["a", "b", "e", "z"]);
 }
 
@@ -54,17 +64,30 @@ fn disabled_tasks_have_no_task_run() {
 
 #[test]
 fn parallel_respects_its_concurrency_limit() {
-    let mut s = f(json!([{"id": "p", "type": "io.kestra.plugin.core.flow.Parallel", "concurrent": 2,
-        "tasks": [ret("a"), ret("b"), ret("c")]}]));
+    let mut s = f(
+        json!([{"id": "p", "type": "io.kestra.plugin.core.flow.Parallel", "concurrent": 2,
+        "tasks": [ret("a"), ret("b"), ret("c")]}]),
+    );
     let mut most = 0;
     for _ in 0..20 {
         let actions = super::next(&s.view, &s.flow, s.now);
-        let running = s.view.task_runs.iter().filter(|t| t.task_id != "p" && !t.state.is_terminal()).count();
-        let creates = actions.iter().filter(|a| matches!(a, Action::Create(c) if c.task_id != "p")).count();
+        let running = s
+            .view
+            .task_runs
+            .iter()
+            .filter(|t| t.task_id != "p" && !t.state.is_terminal())
+            .count();
+        let creates = actions
+            .iter()
+            .filter(|a| matches!(a, Action::Create(c) if c.task_id != "p"))
+            .count();
         most = most.max(running + creates);
         // Only apply creations and starts of the flowable: children stay running.
         for a in actions {
-            if matches!(&a, Action::Start { task_run_id } if s.view.task_runs.iter().any(|t| &t.id == task_run_id && t.task_id != "p")) { continue; }
+            if matches!(&a, Action::Start { task_run_id } if s.view.task_runs.iter().any(|t| &t.id == task_run_id && t.task_id != "p"))
+            {
+                continue;
+            }
             s.apply(a);
         }
     }
@@ -75,8 +98,10 @@ fn parallel_respects_its_concurrency_limit() {
 
 #[test]
 fn if_runs_only_the_chosen_branch() {
-    let mut s = f(json!([{"id": "i", "type": "io.kestra.plugin.core.flow.If", "condition": false,
-        "then": [ret("yes")], "else": [ret("no")]}]));
+    let mut s = f(
+        json!([{"id": "i", "type": "io.kestra.plugin.core.flow.If", "condition": false,
+        "then": [ret("yes")], "else": [ret("no")]}]),
+    );
     assert_eq!(s.run(100), State::Success);
     assert_eq!(s.states("no"), [State::Success]);
     assert!(s.states("yes").is_empty());
@@ -84,8 +109,10 @@ fn if_runs_only_the_chosen_branch() {
 
 #[test]
 fn switch_falls_back_to_defaults() {
-    let mut s = f(json!([{"id": "s", "type": "io.kestra.plugin.core.flow.Switch", "value": "zz",
-        "cases": {"a": [ret("a")]}, "defaults": [ret("d")]}]));
+    let mut s = f(
+        json!([{"id": "s", "type": "io.kestra.plugin.core.flow.Switch", "value": "zz",
+        "cases": {"a": [ret("a")]}, "defaults": [ret("d")]}]),
+    );
     assert_eq!(s.run(100), State::Success);
     assert_eq!(s.states("d").len(), 1);
     assert!(s.states("a").is_empty());
@@ -93,25 +120,42 @@ fn switch_falls_back_to_defaults() {
 
 #[test]
 fn for_each_creates_children_per_value_with_iteration() {
-    let mut s = f(json!([{"id": "e", "type": "io.kestra.plugin.core.flow.ForEach", "values": ["x", "y", "z"],
-        "concurrencyLimit": 0, "tasks": [ret("a"), ret("b")]}]));
+    let mut s = f(
+        json!([{"id": "e", "type": "io.kestra.plugin.core.flow.ForEach", "values": ["x", "y", "z"],
+        "concurrencyLimit": 0, "tasks": [ret("a"), ret("b")]}]),
+    );
     assert_eq!(s.run(100), State::Success);
     assert_eq!(s.view.task_runs.len(), 7);
-    let values: Vec<_> = s.view.task_runs.iter().filter(|t| t.task_id == "a").map(|t| t.value.clone().unwrap_or_default()).collect();
+    let values: Vec<_> = s
+        .view
+        .task_runs
+        .iter()
+        .filter(|t| t.task_id == "a")
+        .map(|t| t.value.clone().unwrap_or_default())
+        .collect();
     assert_eq!(values, ["x", "y", "z"]);
 }
 
 #[test]
 fn for_each_limit_one_runs_iterations_one_by_one() {
-    let mut s = f(json!([{"id": "e", "type": "io.kestra.plugin.core.flow.ForEach", "values": "[1, 2]",
-        "tasks": [ret("a")]}]));
+    let mut s = f(
+        json!([{"id": "e", "type": "io.kestra.plugin.core.flow.ForEach", "values": "[1, 2]",
+        "tasks": [ret("a")]}]),
+    );
     let mut max_running = 0;
     for _ in 0..50 {
         let actions = super::next(&s.view, &s.flow, s.now);
-        if actions.is_empty() { break; }
-        let created = actions.iter().filter(|a| matches!(a, Action::Create(_))).count();
+        if actions.is_empty() {
+            break;
+        }
+        let created = actions
+            .iter()
+            .filter(|a| matches!(a, Action::Create(_)))
+            .count();
         max_running = max_running.max(created);
-        for a in actions { s.apply(a); }
+        for a in actions {
+            s.apply(a);
+        }
     }
     assert_eq!(max_running, 1);
     assert_eq!(s.view.execution.state, State::Success);
@@ -129,20 +173,33 @@ fn retries_are_new_attempts_on_the_same_task_run() {
 
 #[test]
 fn a_timeout_fails_a_sleep_that_lasts_longer() {
-    let mut s = f(json!([{"id": "z", "type": "io.kestra.plugin.core.flow.Sleep", "duration": "PT10S"}]));
+    let mut s =
+        f(json!([{"id": "z", "type": "io.kestra.plugin.core.flow.Sleep", "duration": "PT10S"}]));
     let first = super::next(&s.view, &s.flow, s.now);
-    for a in first { s.apply(a); }
+    for a in first {
+        s.apply(a);
+    }
     // The driver would record the deadline when starting; emulate it.
     let started = s.now;
     s.run(1);
-    let tr = s.view.task_runs.iter_mut().find(|t| t.task_id == "z").expect("z");
-    crate::engine::view::set_internal(tr, "deadline", json!((started + chrono::Duration::seconds(2)).to_rfc3339()));
+    let tr = s
+        .view
+        .task_runs
+        .iter_mut()
+        .find(|t| t.task_id == "z")
+        .expect("z");
+    crate::engine::view::set_internal(
+        tr,
+        "deadline",
+        json!((started + chrono::Duration::seconds(2)).to_rfc3339()),
+    );
     assert_eq!(s.run(100), State::Failed);
 }
 
 #[test]
 fn killing_kills_children_then_ends_killed() {
-    let mut s = f(json!([{"id": "z", "type": "io.kestra.plugin.core.flow.Sleep", "duration": "PT10S"}]));
+    let mut s =
+        f(json!([{"id": "z", "type": "io.kestra.plugin.core.flow.Sleep", "duration": "PT10S"}]));
     s.run(3);
     s.view.execution.state = State::Killing;
     assert_eq!(s.run(100), State::Killed);
@@ -159,9 +216,16 @@ fn after_execution_runs_once_the_main_tasks_are_done_and_keeps_the_state() {
 
 #[test]
 fn dag_waits_for_dependencies() {
-    let mut s = f(json!([{"id": "d", "type": "io.kestra.plugin.core.flow.Dag", "tasks": [
-        {"task": ret("b"), "dependsOn": ["a"]}, {"task": ret("a")}]}]));
+    let mut s = f(
+        json!([{"id": "d", "type": "io.kestra.plugin.core.flow.Dag", "tasks": [
+        {"task": ret("b"), "dependsOn": ["a"]}, {"task": ret("a")}]}]),
+    );
     assert_eq!(s.run(100), State::Success);
-    let ids: Vec<_> = s.view.task_runs.iter().map(|t| t.task_id.as_str()).collect();
+    let ids: Vec<_> = s
+        .view
+        .task_runs
+        .iter()
+        .map(|t| t.task_id.as_str())
+        .collect();
     assert_eq!(ids, ["d", "a", "b"]);
 }

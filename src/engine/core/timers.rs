@@ -40,7 +40,9 @@ pub fn retry_pending(tr: &TaskRun, task: &Task, flow: &Flow, now: DateTime<Utc>)
 fn retry_at(tr: &TaskRun, policy: &Retry, since: DateTime<Utc>) -> DateTime<Utc> {
     let next_attempt = tr.attempts.len() as u32 + 1;
     // A stable pseudo-random draw, so `next` stays a pure function of its inputs.
-    let seed = tr.id.bytes().fold(next_attempt as u64, |h, b| h.wrapping_mul(31).wrapping_add(b as u64));
+    let seed = tr.id.bytes().fold(next_attempt as u64, |h, b| {
+        h.wrapping_mul(31).wrapping_add(b as u64)
+    });
     let unit = (seed % 1000) as f64 / 1000.0;
     let delay = policy.delay_before(next_attempt, unit);
     since + chrono::Duration::from_std(delay).unwrap_or_default()
@@ -71,7 +73,10 @@ impl Core<'_> {
                     if let Some(policy) = retry_policy(task, self.flow) {
                         let since = tr.ended.unwrap_or(self.now);
                         let at = retry_at(tr, policy, since);
-                        self.out.push(Action::Retry { task_run_id: tr.id.clone(), at });
+                        self.out.push(Action::Retry {
+                            task_run_id: tr.id.clone(),
+                            at,
+                        });
                     }
                 }
                 _ => {}
@@ -80,7 +85,9 @@ impl Core<'_> {
     }
 
     fn start(&mut self, tr: &TaskRun) {
-        self.out.push(Action::Start { task_run_id: tr.id.clone() });
+        self.out.push(Action::Start {
+            task_run_id: tr.id.clone(),
+        });
     }
 
     fn retrying(&mut self, tr: &TaskRun, task: &Task) {
@@ -100,11 +107,16 @@ impl Core<'_> {
             && until.is_none_or(|u| deadline <= u)
         {
             if self.now >= deadline {
-                let timeout = internal(tr, "timeout").and_then(|v| v.as_str()).unwrap_or("its timeout");
+                let timeout = internal(tr, "timeout")
+                    .and_then(|v| v.as_str())
+                    .unwrap_or("its timeout");
                 self.out.push(Action::Complete {
                     task_run_id: tr.id.clone(),
                     state: State::Failed,
-                    error: Some(format!("Timeout: task `{}` exceeded its timeout of {timeout}", tr.task_id)),
+                    error: Some(format!(
+                        "Timeout: task `{}` exceeded its timeout of {timeout}",
+                        tr.task_id
+                    )),
                 });
             } else {
                 self.out.push(Action::WaitUntil(deadline));
@@ -113,7 +125,11 @@ impl Core<'_> {
         }
         if let Some(until) = until {
             if self.now >= until {
-                self.out.push(Action::Complete { task_run_id: tr.id.clone(), state: State::Success, error: None });
+                self.out.push(Action::Complete {
+                    task_run_id: tr.id.clone(),
+                    state: State::Success,
+                    error: None,
+                });
             } else {
                 self.out.push(Action::WaitUntil(until));
             }
@@ -121,7 +137,9 @@ impl Core<'_> {
     }
 
     fn pause_timer(&mut self, tr: &TaskRun) {
-        let Some(until) = internal_time(tr, "until") else { return };
+        let Some(until) = internal_time(tr, "until") else {
+            return;
+        };
         if self.now < until {
             self.out.push(Action::WaitUntil(until));
             return;
@@ -131,6 +149,10 @@ impl Core<'_> {
             .and_then(|s| s.parse().ok())
             .unwrap_or(State::Success);
         let error = (state == State::Failed).then(|| format!("Pause `{}` timed out", tr.task_id));
-        self.out.push(Action::Complete { task_run_id: tr.id.clone(), state, error });
+        self.out.push(Action::Complete {
+            task_run_id: tr.id.clone(),
+            state,
+            error,
+        });
     }
 }

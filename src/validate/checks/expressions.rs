@@ -34,7 +34,13 @@ const SEQUENTIAL: &[&str] = &[
 
 /// Flow keys whose strings are not rendered, or are rendered in another flow's context.
 const SKIPPED_FLOW_KEYS: &[&str] = &[
-    "id", "namespace", "description", "listeners", "pluginDefaults", "taskDefaults", "revision",
+    "id",
+    "namespace",
+    "description",
+    "listeners",
+    "pluginDefaults",
+    "taskDefaults",
+    "revision",
 ];
 
 /// Who renders a string: a task (by node index), the flow, or a trigger (whose `inputs` are
@@ -81,12 +87,23 @@ pub fn check_expressions(
             tasks.entry(id).or_insert(i);
         }
     }
-    let scope = Scope { inputs, variables, namespace_variables, tasks, nodes };
+    let scope = Scope {
+        inputs,
+        variables,
+        namespace_variables,
+        tasks,
+        nodes,
+    };
     let mut out = Vec::new();
     if let Value::Object(map) = flow {
         for (key, value) in map {
-            if !SKIPPED_FLOW_KEYS.contains(&key.as_str()) && !FLOW_BRANCHES.contains(&key.as_str()) {
-                let reader = if key == "triggers" { Reader::Trigger } else { Reader::Flow };
+            if !SKIPPED_FLOW_KEYS.contains(&key.as_str()) && !FLOW_BRANCHES.contains(&key.as_str())
+            {
+                let reader = if key == "triggers" {
+                    Reader::Trigger
+                } else {
+                    Reader::Flow
+                };
                 walk(value, &child_pointer("", key), reader, &scope, &mut out);
             }
         }
@@ -98,7 +115,13 @@ pub fn check_expressions(
                 // A Subflow's `outputs` read the subflow's tasks, not this flow's.
                 || (key == "outputs" && node.type_name() == Some("io.kestra.plugin.core.flow.Subflow"));
             if !skipped {
-                walk(value, &child_pointer(&node.pointer, key), Reader::Task(i), &scope, &mut out);
+                walk(
+                    value,
+                    &child_pointer(&node.pointer, key),
+                    Reader::Task(i),
+                    &scope,
+                    &mut out,
+                );
             }
         }
     }
@@ -122,11 +145,21 @@ fn walk(value: &Value, pointer: &str, reader: Reader, scope: &Scope<'_>, out: &m
     }
 }
 
-fn check_string(text: &str, pointer: &str, reader: Reader, scope: &Scope<'_>, out: &mut Vec<Finding>) {
+fn check_string(
+    text: &str,
+    pointer: &str,
+    reader: Reader,
+    scope: &Scope<'_>,
+    out: &mut Vec<Finding>,
+) {
     let paths = match check_syntax(text) {
         Ok(paths) => paths,
         Err(e) => {
-            out.push(Finding::warning("template-syntax", pointer, format!("invalid expression: {e}")));
+            out.push(Finding::warning(
+                "template-syntax",
+                pointer,
+                format!("invalid expression: {e}"),
+            ));
             return;
         }
     };
@@ -135,18 +168,24 @@ fn check_string(text: &str, pointer: &str, reader: Reader, scope: &Scope<'_>, ou
     }
     for path in paths {
         let mut parts = path.split('.');
-        let (Some(root), Some(name)) = (parts.next(), parts.next()) else { continue };
+        let (Some(root), Some(name)) = (parts.next(), parts.next()) else {
+            continue;
+        };
         match root {
             "inputs" if !scope.inputs.contains(name) => out.push(Finding::warning(
                 "unknown-input",
                 pointer,
                 format!("`inputs.{name}` is not a declared input of this flow"),
             )),
-            "vars" if !scope.variables.contains(name) && !scope.namespace_variables.contains(name) => {
+            "vars"
+                if !scope.variables.contains(name) && !scope.namespace_variables.contains(name) =>
+            {
                 out.push(Finding::warning(
                     "unknown-variable",
                     pointer,
-                    format!("`vars.{name}` is not a declared variable of this flow or its namespace"),
+                    format!(
+                        "`vars.{name}` is not a declared variable of this flow or its namespace"
+                    ),
                 ))
             }
             "outputs" => {
@@ -167,7 +206,9 @@ fn check_output(name: &str, pointer: &str, reader: Reader, scope: &Scope<'_>) ->
             format!("`outputs.{name}`: no task with id `{name}` in this flow"),
         ));
     };
-    let Reader::Task(reader) = reader else { return None };
+    let Reader::Task(reader) = reader else {
+        return None;
+    };
     let (severity, why) = order(reader, target, scope.nodes)?;
     let r = scope.nodes[reader].id.unwrap_or("?");
     let message = format!("`outputs.{name}` read by task `{r}`: {why}");
@@ -182,7 +223,10 @@ fn order(reader: usize, target: usize, nodes: &[TaskNode<'_>]) -> Option<(Severi
     let (r, t) = (&nodes[reader], &nodes[target]);
     if reader == target {
         return Some(if r.is_flowable() {
-            (Severity::Warning, "a flowable task reads its own outputs".into())
+            (
+                Severity::Warning,
+                "a flowable task reads its own outputs".into(),
+            )
         } else {
             (Severity::Error, "a task cannot read its own outputs".into())
         });
@@ -195,9 +239,17 @@ fn order(reader: usize, target: usize, nodes: &[TaskNode<'_>]) -> Option<(Severi
         if r.type_name() == Some("io.kestra.plugin.core.flow.WaitFor") {
             return None;
         }
-        return Some((Severity::Warning, "a child task may not have run yet".into()));
+        return Some((
+            Severity::Warning,
+            "a child task may not have run yet".into(),
+        ));
     }
-    let k = r.path.iter().zip(&t.path).take_while(|(a, b)| a == b).count();
+    let k = r
+        .path
+        .iter()
+        .zip(&t.path)
+        .take_while(|(a, b)| a == b)
+        .count();
     let (same_list, parent_sequential) = match (r.path.get(k), t.path.get(k)) {
         (Some(a), Some(b)) if a.0 == b.0 => (true, list_is_sequential(reader, k, nodes)),
         _ => (false, false),
@@ -217,7 +269,9 @@ fn list_is_sequential(reader: usize, k: usize, nodes: &[TaskNode<'_>]) -> bool {
     let mut at = nodes[reader].parent;
     while let Some(p) = at {
         if nodes[p].path.len() == k {
-            return nodes[p].type_name().is_some_and(|t| SEQUENTIAL.contains(&t));
+            return nodes[p]
+                .type_name()
+                .is_some_and(|t| SEQUENTIAL.contains(&t));
         }
         at = nodes[p].parent;
     }

@@ -17,12 +17,20 @@ pub const MAX_ID: usize = 256;
 
 /// `^[a-zA-Z0-9][a-zA-Z0-9._-]*$`.
 pub fn is_flow_id(id: &str) -> bool {
-    pattern(id, |c| c.is_ascii_alphanumeric(), |c| c.is_ascii_alphanumeric() || "._-".contains(c))
+    pattern(
+        id,
+        |c| c.is_ascii_alphanumeric(),
+        |c| c.is_ascii_alphanumeric() || "._-".contains(c),
+    )
 }
 
 /// `^[a-zA-Z0-9][a-zA-Z0-9_-]*$` (tasks, triggers, inputs).
 pub fn is_task_id(id: &str) -> bool {
-    pattern(id, |c| c.is_ascii_alphanumeric(), |c| c.is_ascii_alphanumeric() || "_-".contains(c))
+    pattern(
+        id,
+        |c| c.is_ascii_alphanumeric(),
+        |c| c.is_ascii_alphanumeric() || "_-".contains(c),
+    )
 }
 
 /// `^[a-z0-9][a-z0-9._-]*$`.
@@ -50,7 +58,10 @@ pub fn check_flow_identity(flow: &Value) -> Vec<Finding> {
             out.push(Finding::error(
                 "invalid-id",
                 "/id",
-                format!("flow id is {} characters long, more than {MAX_FLOW_ID}", id.len()),
+                format!(
+                    "flow id is {} characters long, more than {MAX_FLOW_ID}",
+                    id.len()
+                ),
             ));
         }
     }
@@ -65,7 +76,10 @@ pub fn check_flow_identity(flow: &Value) -> Vec<Finding> {
             out.push(Finding::error(
                 "invalid-namespace",
                 "/namespace",
-                format!("namespace is {} characters long, more than {MAX_NAMESPACE}", ns.len()),
+                format!(
+                    "namespace is {} characters long, more than {MAX_NAMESPACE}",
+                    ns.len()
+                ),
             ));
         }
     }
@@ -96,12 +110,30 @@ pub fn check_task_ids(nodes: &[TaskNode<'_>]) -> Vec<Finding> {
 /// Trigger ids and input ids: pattern, length, uniqueness.
 pub fn check_trigger_and_input_ids(flow: &Value) -> Vec<Finding> {
     let mut out = Vec::new();
-    out.extend(list_ids(flow, "triggers", "trigger", "duplicate-trigger-id", "Duplicate trigger id with name"));
-    out.extend(list_ids(flow, "inputs", "input", "duplicate-input-id", "Duplicate input with name"));
+    out.extend(list_ids(
+        flow,
+        "triggers",
+        "trigger",
+        "duplicate-trigger-id",
+        "Duplicate trigger id with name",
+    ));
+    out.extend(list_ids(
+        flow,
+        "inputs",
+        "input",
+        "duplicate-input-id",
+        "Duplicate input with name",
+    ));
     out
 }
 
-fn list_ids(flow: &Value, key: &str, what: &str, code: &'static str, duplicate: &str) -> Vec<Finding> {
+fn list_ids(
+    flow: &Value,
+    key: &str,
+    what: &str,
+    code: &'static str,
+    duplicate: &str,
+) -> Vec<Finding> {
     let mut out = Vec::new();
     let Some(Value::Array(items)) = flow.get(key) else {
         return out;
@@ -137,7 +169,10 @@ fn id_shape(what: &str, id: &str, pointer: &str) -> Option<Finding> {
         Finding::error(
             "invalid-id",
             pointer,
-            format!("{what} id is {} characters long, more than {MAX_ID}", id.len()),
+            format!(
+                "{what} id is {} characters long, more than {MAX_ID}",
+                id.len()
+            ),
         )
     })
 }

@@ -15,8 +15,15 @@ pub fn check_inputs(flow: &Value) -> Vec<Finding> {
     };
     for (i, input) in inputs.iter().enumerate() {
         let at = |key: &str| format!("/inputs/{i}/{key}");
-        let id = input.get("id").or(input.get("name")).and_then(Value::as_str).unwrap_or("?");
-        let kind = input.get("type").and_then(Value::as_str).unwrap_or_default();
+        let id = input
+            .get("id")
+            .or(input.get("name"))
+            .and_then(Value::as_str)
+            .unwrap_or("?");
+        let kind = input
+            .get("type")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
         if let Some(defaults) = input.get("defaults").filter(|d| !d.is_null()) {
             if kind == "FILE" {
                 out.push(Finding::error(
@@ -42,7 +49,13 @@ pub fn check_inputs(flow: &Value) -> Vec<Finding> {
         if let Some(pattern) = input.get("validator").and_then(Value::as_str)
             && let Err(e) = regex::Regex::new(pattern)
         {
-            let first = e.to_string().lines().last().unwrap_or_default().trim().to_string();
+            let first = e
+                .to_string()
+                .lines()
+                .last()
+                .unwrap_or_default()
+                .trim()
+                .to_string();
             out.push(Finding::error(
                 "invalid-validator",
                 at("validator"),
@@ -74,8 +87,12 @@ fn default_problem(kind: &str, value: &Value, input: &Value) -> Option<String> {
             .iter()
             .any(|f| chrono::NaiveTime::parse_from_str(&text, f).is_ok()),
         "DURATION" => Duration::parse(&text).is_ok(),
-        "URI" => text.split_once(':').is_some_and(|(scheme, _)| !scheme.is_empty()),
-        "EMAIL" => text.split_once('@').is_some_and(|(a, b)| !a.is_empty() && b.contains('.')),
+        "URI" => text
+            .split_once(':')
+            .is_some_and(|(scheme, _)| !scheme.is_empty()),
+        "EMAIL" => text
+            .split_once('@')
+            .is_some_and(|(a, b)| !a.is_empty() && b.contains('.')),
         "SELECT" | "ENUM" => return select_problem(&text, input),
         "MULTISELECT" => return multiselect_problem(value, input),
         _ => true,
@@ -89,7 +106,10 @@ fn choices(input: &Value) -> Option<Vec<&str>> {
 }
 
 fn allows_custom(input: &Value) -> bool {
-    input.get("allowCustomValue").and_then(Value::as_bool).unwrap_or(false)
+    input
+        .get("allowCustomValue")
+        .and_then(Value::as_bool)
+        .unwrap_or(false)
 }
 
 fn select_problem(text: &str, input: &Value) -> Option<String> {

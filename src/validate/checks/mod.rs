@@ -16,7 +16,11 @@ use super::diagnostic::Finding;
 use super::tree::TaskNode;
 
 /// Runs every per-flow check.
-pub fn check_flow(flow: &Value, nodes: &[TaskNode<'_>], namespace_variables: &HashSet<String>) -> Vec<Finding> {
+pub fn check_flow(
+    flow: &Value,
+    nodes: &[TaskNode<'_>],
+    namespace_variables: &HashSet<String>,
+) -> Vec<Finding> {
     let mut out = Vec::new();
     out.extend(ids::check_flow_identity(flow));
     out.extend(ids::check_task_ids(nodes));
@@ -26,6 +30,10 @@ pub fn check_flow(flow: &Value, nodes: &[TaskNode<'_>], namespace_variables: &Ha
     out.extend(inputs::check_inputs(flow));
     out.extend(labels::check_labels(flow));
     out.extend(schedule::check_schedules(flow));
-    out.extend(expressions::check_expressions(flow, nodes, namespace_variables));
+    out.extend(expressions::check_expressions(
+        flow,
+        nodes,
+        namespace_variables,
+    ));
     out
 }

@@ -38,7 +38,11 @@ fn is_empty_list(v: Option<&Value>) -> bool {
 pub fn check_flow_tasks(flow: &Value) -> Vec<Finding> {
     let mut out = Vec::new();
     if is_empty_list(flow.get("tasks")) {
-        out.push(Finding::error("empty-tasks", "/tasks", "`tasks` must not be empty"));
+        out.push(Finding::error(
+            "empty-tasks",
+            "/tasks",
+            "`tasks` must not be empty",
+        ));
     }
     if let Some(Value::Array(listeners)) = flow.get("listeners") {
         if !listeners.is_empty() {
@@ -65,7 +69,9 @@ pub fn check_flow_tasks(flow: &Value) -> Vec<Finding> {
 pub fn check_flowables(nodes: &[TaskNode<'_>]) -> Vec<Finding> {
     let mut out = Vec::new();
     for (i, node) in nodes.iter().enumerate() {
-        let Some(name) = node.type_name() else { continue };
+        let Some(name) = node.type_name() else {
+            continue;
+        };
         let at = |key: &str| format!("{}/{key}", node.pointer);
         let label = node.id.unwrap_or("?");
         if NEEDS_TASKS.contains(&name) && is_empty_list(node.map.get("tasks")) {
@@ -116,7 +122,9 @@ fn check_working_directory(nodes: &[TaskNode<'_>], me: usize, label: &str) -> Ve
     }
     let tasks_prefix = format!("{}/tasks/", node.pointer);
     for child in nodes.iter().filter(|c| c.parent == Some(me)) {
-        let flowable = child.entry.is_some_and(|e| e.category == Category::Flowable);
+        let flowable = child
+            .entry
+            .is_some_and(|e| e.category == Category::Flowable);
         if flowable && child.pointer.starts_with(&tasks_prefix) {
             out.push(Finding::error(
                 "working-directory-child",
@@ -147,7 +155,9 @@ fn check_dag(node: &TaskNode<'_>, label: &str) -> Vec<Finding> {
         .collect();
     let mut edges: Vec<Vec<usize>> = vec![Vec::new(); entries.len()];
     for (i, entry) in entries.iter().enumerate() {
-        let Some(Value::Array(deps)) = entry.get("dependsOn") else { continue };
+        let Some(Value::Array(deps)) = entry.get("dependsOn") else {
+            continue;
+        };
         for (j, dep) in deps.iter().enumerate() {
             let Some(dep) = dep.as_str() else { continue };
             match index.get(dep) {
@@ -188,7 +198,12 @@ pub fn find_cycle(edges: &[Vec<usize>]) -> Option<Vec<usize>> {
     None
 }
 
-fn visit(n: usize, edges: &[Vec<usize>], state: &mut [u8], path: &mut Vec<usize>) -> Option<Vec<usize>> {
+fn visit(
+    n: usize,
+    edges: &[Vec<usize>],
+    state: &mut [u8],
+    path: &mut Vec<usize>,
+) -> Option<Vec<usize>> {
     state[n] = 1;
     path.push(n);
     for &m in &edges[n] {

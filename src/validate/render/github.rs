@@ -25,7 +25,9 @@ pub fn render(diagnostics: &[Diagnostic]) -> String {
 
 /// Escapes a message as GitHub's toolkit does (`%`, CR, LF).
 fn data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 /// Escapes a property value (also `:` and `,`).

@@ -37,11 +37,22 @@ fn one(out: &mut String, d: &Diagnostic, source: Option<&str>, color: bool) {
         Severity::Warning => paint(YELLOW),
     };
     let blue = paint(BLUE);
-    let _ = writeln!(out, "{level}{}[{}]{reset}{}: {}{reset}", d.severity.as_str(), d.code, paint(BOLD), d.message);
+    let _ = writeln!(
+        out,
+        "{level}{}[{}]{reset}{}: {}{reset}",
+        d.severity.as_str(),
+        d.code,
+        paint(BOLD),
+        d.message
+    );
     let line_text = source.and_then(|s| s.lines().nth(d.line.saturating_sub(1) as usize));
     let gutter = d.line.to_string().len();
     let pad = " ".repeat(gutter);
-    let _ = writeln!(out, "{pad}{blue}-->{reset} {}:{}:{}", d.file, d.line, d.column);
+    let _ = writeln!(
+        out,
+        "{pad}{blue}-->{reset} {}:{}:{}",
+        d.file, d.line, d.column
+    );
     let Some(text) = line_text else { return };
     let text = text.trim_end_matches('\r');
     let caret_pad: String = text

@@ -36,7 +36,13 @@ pub fn render(report: &Report, format: Format, sources: &Sources<'_>, color: boo
 
 /// `checked N flows in M files: E errors, W warnings`.
 pub fn summary(report: &Report) -> String {
-    let plural = |n: usize, one: &str| if n == 1 { format!("{n} {one}") } else { format!("{n} {one}s") };
+    let plural = |n: usize, one: &str| {
+        if n == 1 {
+            format!("{n} {one}")
+        } else {
+            format!("{n} {one}s")
+        }
+    };
     format!(
         "checked {} in {}: {}, {}",
         plural(report.flows.len(), "flow"),
@@ -47,7 +53,12 @@ pub fn summary(report: &Report) -> String {
 }
 
 /// Renders diagnostics alone (no summary) in `format`.
-pub fn render_diagnostics(diagnostics: &[Diagnostic], format: Format, sources: &Sources<'_>, color: bool) -> String {
+pub fn render_diagnostics(
+    diagnostics: &[Diagnostic],
+    format: Format,
+    sources: &Sources<'_>,
+    color: bool,
+) -> String {
     match format {
         Format::Human => human::render(diagnostics, sources, color),
         Format::Github => github::render(diagnostics),

@@ -144,14 +144,16 @@ impl Access {
 }
 
 fn unauthorized(access: &Access, detail: &str) -> Response {
-    let mut response = Problem::new(StatusCode::UNAUTHORIZED, "unauthorized", detail).into_response();
+    let mut response =
+        Problem::new(StatusCode::UNAUTHORIZED, "unauthorized", detail).into_response();
     let challenge = match access.read {
         ReadAccess::Basic { .. } => "Basic realm=\"baton\"",
         _ => "Bearer realm=\"baton\"",
     };
-    response
-        .headers_mut()
-        .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(challenge));
+    response.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static(challenge),
+    );
     response
 }
 
@@ -164,7 +166,11 @@ pub async fn require_read(State(ctx): State<WebContext>, request: Request, next:
 }
 
 /// Middleware of the write side: execution actions.
-pub async fn require_write(State(ctx): State<WebContext>, request: Request, next: Next) -> Response {
+pub async fn require_write(
+    State(ctx): State<WebContext>,
+    request: Request,
+    next: Next,
+) -> Response {
     if ctx.access.api_token.is_none() {
         return Problem::new(
             StatusCode::FORBIDDEN,
@@ -176,7 +182,10 @@ pub async fn require_write(State(ctx): State<WebContext>, request: Request, next
     if ctx.access.may_write(request.headers()) {
         return next.run(request).await;
     }
-    unauthorized(&ctx.access, "write endpoints need `Authorization: Bearer <api token>`")
+    unauthorized(
+        &ctx.access,
+        "write endpoints need `Authorization: Bearer <api token>`",
+    )
 }
 
 #[cfg(test)]
@@ -188,10 +197,19 @@ mod tests {
         assert_eq!(ReadAccess::parse("none"), Ok(ReadAccess::Public));
         assert_eq!(
             ReadAccess::parse("basic:ann:pw:with:colons"),
-            Ok(ReadAccess::Basic { user: "ann".into(), password: "pw:with:colons".into() })
+            Ok(ReadAccess::Basic {
+                user: "ann".into(),
+                password: "pw:with:colons".into()
+            })
         );
-        assert_eq!(ReadAccess::parse("bearer:t0k"), Ok(ReadAccess::Bearer("t0k".into())));
-        assert_eq!(ReadAccess::parse("bearer:"), Err(AccessError::EmptySecret("bearer")));
+        assert_eq!(
+            ReadAccess::parse("bearer:t0k"),
+            Ok(ReadAccess::Bearer("t0k".into()))
+        );
+        assert_eq!(
+            ReadAccess::parse("bearer:"),
+            Err(AccessError::EmptySecret("bearer"))
+        );
         assert_eq!(ReadAccess::parse("digest:x"), Err(AccessError::Malformed));
         assert!(!format!("{:?}", ReadAccess::Bearer("s3cret".into())).contains("s3cret"));
     }

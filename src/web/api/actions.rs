@@ -69,14 +69,20 @@ async fn read_inputs(request: Request) -> Result<Map<String, Value>, Problem> {
         }
         return Ok(inputs);
     }
-    let bytes = Bytes::from_request(request, &()).await.map_err(body_problem)?;
+    let bytes = Bytes::from_request(request, &())
+        .await
+        .map_err(body_problem)?;
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(Map::new());
     }
     match serde_json::from_slice::<Value>(&bytes) {
         Ok(Value::Object(map)) => Ok(map),
-        Ok(_) => Err(Problem::bad_request("the body must be a JSON object of inputs")),
-        Err(e) => Err(Problem::bad_request(format!("the body is not valid JSON: {e}"))),
+        Ok(_) => Err(Problem::bad_request(
+            "the body must be a JSON object of inputs",
+        )),
+        Err(e) => Err(Problem::bad_request(format!(
+            "the body is not valid JSON: {e}"
+        ))),
     }
 }
 
@@ -94,7 +100,9 @@ fn parse_labels(text: Option<&str>) -> Result<Vec<Label>, Problem> {
                 .map(|pair| {
                     pair.split_once(':')
                         .map(|(k, v)| Label::new(k.trim(), v.trim()))
-                        .ok_or_else(|| Problem::bad_request(format!("label `{pair}` is not key:value")))
+                        .ok_or_else(|| {
+                            Problem::bad_request(format!("label `{pair}` is not key:value"))
+                        })
                 })
                 .collect()
         })
@@ -123,7 +131,11 @@ pub async fn kill(
 ) -> Result<Response, Problem> {
     ctx.control.kill(&id).await?;
     let execution = load_execution(&ctx, &id).await?;
-    Ok((StatusCode::ACCEPTED, Json(execution_json(&ctx, &execution).await?)).into_response())
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(execution_json(&ctx, &execution).await?),
+    )
+        .into_response())
 }
 
 /// `POST /api/v1/executions/{id}/restart`.
@@ -165,5 +177,9 @@ pub async fn replay(
         .filter(|s| !s.is_empty())
         .ok_or_else(|| Problem::bad_request("taskRunId is required"))?;
     let execution = ctx.control.replay(&id, &task_run_id).await?;
-    Ok((StatusCode::CREATED, Json(execution_json(&ctx, &execution).await?)).into_response())
+    Ok((
+        StatusCode::CREATED,
+        Json(execution_json(&ctx, &execution).await?),
+    )
+        .into_response())
 }

@@ -101,7 +101,9 @@ impl ExecutionControl for StoreControl {
             .store
             .live_flow(namespace, flow_id)
             .await?
-            .ok_or_else(|| ControlError::NotFound(format!("flow `{namespace}.{flow_id}` not found")))?;
+            .ok_or_else(|| {
+                ControlError::NotFound(format!("flow `{namespace}.{flow_id}` not found"))
+            })?;
         let flow = parse_flow(&revision.source).map_err(|m| {
             ControlError::WrongState(format!("flow `{namespace}.{flow_id}` cannot be read: {m}"))
         })?;
@@ -131,7 +133,10 @@ impl ExecutionControl for StoreControl {
         // The engine finishes the kill (stops task runs, ends KILLED) when it sees KILLING.
         let now = Utc::now();
         execution.state = State::Killing;
-        execution.history.push(crate::store::model::StateChange { state: State::Killing, date: now });
+        execution.history.push(crate::store::model::StateChange {
+            state: State::Killing,
+            date: now,
+        });
         execution.version += 1;
         self.store.apply(&Transition::execution(execution)).await?;
         Ok(())

@@ -52,7 +52,9 @@ fn date(name: &str, value: &Option<String>) -> Result<Option<DateTime<Utc>>, Pro
         .map(|text| {
             DateTime::parse_from_rfc3339(text)
                 .map(|d| d.with_timezone(&Utc))
-                .map_err(|e| Problem::bad_request(format!("{name} `{text}` is not an RFC 3339 time: {e}")))
+                .map_err(|e| {
+                    Problem::bad_request(format!("{name} `{text}` is not an RFC 3339 time: {e}"))
+                })
         })
         .transpose()
 }
@@ -75,7 +77,9 @@ impl ExecutionQuery {
                     .map(|pair| {
                         pair.split_once(':')
                             .map(|(k, v)| Label::new(k.trim(), v.trim()))
-                            .ok_or_else(|| Problem::bad_request(format!("label `{pair}` is not key:value")))
+                            .ok_or_else(|| {
+                                Problem::bad_request(format!("label `{pair}` is not key:value"))
+                            })
                     })
                     .collect::<Result<Vec<_>, _>>()
             })
@@ -89,7 +93,11 @@ impl ExecutionQuery {
             to: date("endDate", &self.end_date)?,
             labels,
         };
-        let page = Paging { page: self.page, size: self.size }.to_page()?;
+        let page = Paging {
+            page: self.page,
+            size: self.size,
+        }
+        .to_page()?;
         Ok((filter, page))
     }
 }
@@ -107,31 +115,40 @@ pub async fn search(
     ApiQuery(query): ApiQuery<ExecutionQuery>,
 ) -> Result<Json<Results<Execution>>, Problem> {
     let (filter, page) = query.to_filter()?;
-    let (results, total) = tokio::try_join!(
+    let (mut results, total) = tokio::try_join!(
         ctx.store.search_executions(&filter, page),
         ctx.store.count_executions(&filter)
     )
     .map_err(|e| Problem::store("executions", &e))?;
+    super::secrets::redact(&ctx, &mut results).await;
     Ok(Json(Results { results, total }))
 }
 
-/// An execution and its task runs, or 404.
+/// An execution (SECRET inputs masked), or 404.
 pub async fn load_execution(ctx: &WebContext, id: &str) -> Result<Execution, Problem> {
-    ctx.store
+    let execution = ctx
+        .store
         .execution(id)
         .await
         .map_err(|e| Problem::store("the execution", &e))?
-        .ok_or_else(|| Problem::not_found(format!("execution `{id}` not found")))
+        .ok_or_else(|| Problem::not_found(format!("execution `{id}` not found")))?;
+    let mut one = [execution];
+    super::secrets::redact(ctx, &mut one).await;
+    let [execution] = one;
+    Ok(execution)
 }
 
-/// The JSON of an execution with its `taskRunList`.
+/// The JSON of an execution with its `taskRunList` (SECRET inputs masked).
 pub async fn execution_json(ctx: &WebContext, execution: &Execution) -> Result<Value, Problem> {
+    let mut one = [execution.clone()];
+    super::secrets::redact(ctx, &mut one).await;
+    let [execution] = one;
     let task_runs = ctx
         .store
         .task_runs(&execution.id)
         .await
         .map_err(|e| Problem::store("task runs", &e))?;
-    let mut body = serde_json::to_value(execution).unwrap_or(Value::Null);
+    let mut body = serde_json::to_value(&execution).unwrap_or(Value::Null);
     if let Value::Object(map) = &mut body {
         map.insert(
             "taskRunList".into(),

@@ -70,7 +70,12 @@ pub async fn list(
     Ok(Json(
         flows
             .iter()
-            .filter(|f| query.namespace.as_deref().is_none_or(|ns| in_namespace(&f.namespace, ns)))
+            .filter(|f| {
+                query
+                    .namespace
+                    .as_deref()
+                    .is_none_or(|ns| in_namespace(&f.namespace, ns))
+            })
             .map(FlowSummary::of)
             .collect(),
     ))
@@ -95,7 +100,10 @@ pub async fn one(
         map.insert("revision".into(), revision.revision.into());
         map.insert("commit".into(), revision.commit.clone().into());
         map.insert("path".into(), revision.path.clone().into());
-        map.insert("deployedAt".into(), revision.deployed_at.to_rfc3339().into());
+        map.insert(
+            "deployedAt".into(),
+            revision.deployed_at.to_rfc3339().into(),
+        );
         map.insert("source".into(), revision.source.into());
     }
     Ok(Json(body))
@@ -112,7 +120,9 @@ pub async fn revisions(
         .await
         .map_err(|e| Problem::store("flow revisions", &e))?;
     if revisions.is_empty() {
-        return Err(Problem::not_found(format!("flow `{namespace}.{id}` not found")));
+        return Err(Problem::not_found(format!(
+            "flow `{namespace}.{id}` not found"
+        )));
     }
     Ok(Json(revisions))
 }

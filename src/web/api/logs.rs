@@ -42,7 +42,10 @@ impl LogQuery {
             .min_level
             .as_deref()
             .filter(|s| !s.is_empty())
-            .map(|s| s.parse::<Level>().map_err(|e| Problem::bad_request(e.to_string())))
+            .map(|s| {
+                s.parse::<Level>()
+                    .map_err(|e| Problem::bad_request(e.to_string()))
+            })
             .transpose()?;
         Ok(LogFilter {
             task_id: self.task_id.clone().filter(|s| !s.is_empty()),
@@ -118,7 +121,12 @@ pub async fn follow(
     let mut filter = query.to_filter()?;
     filter.limit = Some(FOLLOW_BATCH);
     load_execution(&ctx, &id).await?;
-    let cursor = Cursor { ctx, id, filter, done: false };
+    let cursor = Cursor {
+        ctx,
+        id,
+        filter,
+        done: false,
+    };
     let stream = futures::stream::unfold(cursor, poll)
         .flat_map(|events| futures::stream::iter(events.into_iter().map(Ok)));
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))

@@ -14,6 +14,7 @@ pub mod logs;
 pub mod metrics;
 pub mod openapi;
 pub mod problem;
+pub mod secrets;
 pub mod system;
 
 use axum::Router;

@@ -60,63 +60,269 @@ fn level() -> Value {
     json!({"type": "string", "enum": ["TRACE", "DEBUG", "INFO", "WARN", "ERROR"]})
 }
 
-const NS: Param = Param { name: "namespace", location: In::Path, schema: string, description: "Flow namespace" };
-const FLOW: Param = Param { name: "id", location: In::Path, schema: string, description: "Flow id" };
-const EXEC: Param = Param { name: "id", location: In::Path, schema: string, description: "Execution id" };
+const NS: Param = Param {
+    name: "namespace",
+    location: In::Path,
+    schema: string,
+    description: "Flow namespace",
+};
+const FLOW: Param = Param {
+    name: "id",
+    location: In::Path,
+    schema: string,
+    description: "Flow id",
+};
+const EXEC: Param = Param {
+    name: "id",
+    location: In::Path,
+    schema: string,
+    description: "Execution id",
+};
 const LOG_PARAMS: [Param; 4] = [
     EXEC,
-    Param { name: "taskId", location: In::Query, schema: string, description: "Only this task" },
-    Param { name: "taskRunId", location: In::Query, schema: string, description: "Only this task run" },
-    Param { name: "minLevel", location: In::Query, schema: level, description: "Minimum level" },
+    Param {
+        name: "taskId",
+        location: In::Query,
+        schema: string,
+        description: "Only this task",
+    },
+    Param {
+        name: "taskRunId",
+        location: In::Query,
+        schema: string,
+        description: "Only this task run",
+    },
+    Param {
+        name: "minLevel",
+        location: In::Query,
+        schema: level,
+        description: "Minimum level",
+    },
 ];
 
 /// Every API operation.
 pub const ROUTES: &[Route] = &[
-    Route { method: "get", path: "/flows", summary: "List live flows", tag: "Flows", write: false,
-        params: &[Param { name: "namespace", location: In::Query, schema: string, description: "Namespace or parent" }],
-        success: (200, "Flow summaries"), body: false },
-    Route { method: "get", path: "/flows/{namespace}/{id}", summary: "Get a live flow with its source", tag: "Flows",
-        write: false, params: &[NS, FLOW], success: (200, "The flow"), body: false },
-    Route { method: "get", path: "/flows/{namespace}/{id}/revisions", summary: "List a flow's revisions", tag: "Flows",
-        write: false, params: &[NS, FLOW], success: (200, "Revisions, oldest first"), body: false },
-    Route { method: "get", path: "/executions", summary: "Search executions", tag: "Executions", write: false,
+    Route {
+        method: "get",
+        path: "/flows",
+        summary: "List live flows",
+        tag: "Flows",
+        write: false,
+        params: &[Param {
+            name: "namespace",
+            location: In::Query,
+            schema: string,
+            description: "Namespace or parent",
+        }],
+        success: (200, "Flow summaries"),
+        body: false,
+    },
+    Route {
+        method: "get",
+        path: "/flows/{namespace}/{id}",
+        summary: "Get a live flow with its source",
+        tag: "Flows",
+        write: false,
+        params: &[NS, FLOW],
+        success: (200, "The flow"),
+        body: false,
+    },
+    Route {
+        method: "get",
+        path: "/flows/{namespace}/{id}/revisions",
+        summary: "List a flow's revisions",
+        tag: "Flows",
+        write: false,
+        params: &[NS, FLOW],
+        success: (200, "Revisions, oldest first"),
+        body: false,
+    },
+    Route {
+        method: "get",
+        path: "/executions",
+        summary: "Search executions",
+        tag: "Executions",
+        write: false,
         params: &[
-            Param { name: "namespace", location: In::Query, schema: string, description: "Namespace or parent" },
-            Param { name: "flowId", location: In::Query, schema: string, description: "Flow id" },
-            Param { name: "state", location: In::Query, schema: state_list, description: "Comma-separated states" },
-            Param { name: "startDate", location: In::Query, schema: date_time, description: "Created at or after" },
-            Param { name: "endDate", location: In::Query, schema: date_time, description: "Created before" },
-            Param { name: "labels", location: In::Query, schema: string, description: "Comma-separated key:value" },
-            Param { name: "page", location: In::Query, schema: page, description: "1-based page" },
-            Param { name: "size", location: In::Query, schema: size, description: "Page size" },
+            Param {
+                name: "namespace",
+                location: In::Query,
+                schema: string,
+                description: "Namespace or parent",
+            },
+            Param {
+                name: "flowId",
+                location: In::Query,
+                schema: string,
+                description: "Flow id",
+            },
+            Param {
+                name: "state",
+                location: In::Query,
+                schema: state_list,
+                description: "Comma-separated states",
+            },
+            Param {
+                name: "startDate",
+                location: In::Query,
+                schema: date_time,
+                description: "Created at or after",
+            },
+            Param {
+                name: "endDate",
+                location: In::Query,
+                schema: date_time,
+                description: "Created before",
+            },
+            Param {
+                name: "labels",
+                location: In::Query,
+                schema: string,
+                description: "Comma-separated key:value",
+            },
+            Param {
+                name: "page",
+                location: In::Query,
+                schema: page,
+                description: "1-based page",
+            },
+            Param {
+                name: "size",
+                location: In::Query,
+                schema: size,
+                description: "Page size",
+            },
         ],
-        success: (200, "{results, total}"), body: false },
-    Route { method: "post", path: "/executions/{namespace}/{id}", summary: "Start an execution", tag: "Executions",
+        success: (200, "{results, total}"),
+        body: false,
+    },
+    Route {
+        method: "post",
+        path: "/executions/{namespace}/{id}",
+        summary: "Start an execution",
+        tag: "Executions",
         write: true,
-        params: &[NS, FLOW, Param { name: "labels", location: In::Query, schema: string, description: "Comma-separated key:value" }],
-        success: (201, "The new execution"), body: true },
-    Route { method: "get", path: "/executions/{id}", summary: "Get an execution with its task runs", tag: "Executions",
-        write: false, params: &[EXEC], success: (200, "The execution"), body: false },
-    Route { method: "get", path: "/executions/{id}/logs", summary: "An execution's logs", tag: "Logs",
-        write: false, params: &LOG_PARAMS, success: (200, "Log lines, oldest first"), body: false },
-    Route { method: "get", path: "/executions/{id}/logs/follow", summary: "Follow logs (Server-Sent Events)", tag: "Logs",
-        write: false, params: &LOG_PARAMS, success: (200, "text/event-stream of `log` events, then `end`"), body: false },
-    Route { method: "post", path: "/executions/{id}/kill", summary: "Kill an execution", tag: "Executions",
-        write: true, params: &[EXEC], success: (202, "Kill requested"), body: false },
-    Route { method: "post", path: "/executions/{id}/restart", summary: "Restart a failed execution", tag: "Executions",
-        write: true, params: &[EXEC], success: (200, "The restarted execution"), body: false },
-    Route { method: "post", path: "/executions/{id}/resume", summary: "Resume a paused execution", tag: "Executions",
-        write: true, params: &[EXEC], success: (204, "Resumed"), body: true },
-    Route { method: "post", path: "/executions/{id}/replay", summary: "Replay from a task run", tag: "Executions",
+        params: &[
+            NS,
+            FLOW,
+            Param {
+                name: "labels",
+                location: In::Query,
+                schema: string,
+                description: "Comma-separated key:value",
+            },
+        ],
+        success: (201, "The new execution"),
+        body: true,
+    },
+    Route {
+        method: "get",
+        path: "/executions/{id}",
+        summary: "Get an execution with its task runs",
+        tag: "Executions",
+        write: false,
+        params: &[EXEC],
+        success: (200, "The execution"),
+        body: false,
+    },
+    Route {
+        method: "get",
+        path: "/executions/{id}/logs",
+        summary: "An execution's logs",
+        tag: "Logs",
+        write: false,
+        params: &LOG_PARAMS,
+        success: (200, "Log lines, oldest first"),
+        body: false,
+    },
+    Route {
+        method: "get",
+        path: "/executions/{id}/logs/follow",
+        summary: "Follow logs (Server-Sent Events)",
+        tag: "Logs",
+        write: false,
+        params: &LOG_PARAMS,
+        success: (200, "text/event-stream of `log` events, then `end`"),
+        body: false,
+    },
+    Route {
+        method: "post",
+        path: "/executions/{id}/kill",
+        summary: "Kill an execution",
+        tag: "Executions",
         write: true,
-        params: &[EXEC, Param { name: "taskRunId", location: In::Query, schema: string, description: "Task run to replay from" }],
-        success: (201, "The new execution"), body: false },
-    Route { method: "get", path: "/sync/status", summary: "Repository and flow sync status", tag: "Sync",
-        write: false, params: &[], success: (200, "Sync report"), body: false },
-    Route { method: "get", path: "/workers", summary: "Registered workers and their heartbeats", tag: "Workers",
-        write: false, params: &[], success: (200, "Workers"), body: false },
-    Route { method: "get", path: "/openapi.json", summary: "This document", tag: "Meta",
-        write: false, params: &[], success: (200, "OpenAPI 3 document"), body: false },
+        params: &[EXEC],
+        success: (202, "Kill requested"),
+        body: false,
+    },
+    Route {
+        method: "post",
+        path: "/executions/{id}/restart",
+        summary: "Restart a failed execution",
+        tag: "Executions",
+        write: true,
+        params: &[EXEC],
+        success: (200, "The restarted execution"),
+        body: false,
+    },
+    Route {
+        method: "post",
+        path: "/executions/{id}/resume",
+        summary: "Resume a paused execution",
+        tag: "Executions",
+        write: true,
+        params: &[EXEC],
+        success: (204, "Resumed"),
+        body: true,
+    },
+    Route {
+        method: "post",
+        path: "/executions/{id}/replay",
+        summary: "Replay from a task run",
+        tag: "Executions",
+        write: true,
+        params: &[
+            EXEC,
+            Param {
+                name: "taskRunId",
+                location: In::Query,
+                schema: string,
+                description: "Task run to replay from",
+            },
+        ],
+        success: (201, "The new execution"),
+        body: false,
+    },
+    Route {
+        method: "get",
+        path: "/sync/status",
+        summary: "Repository and flow sync status",
+        tag: "Sync",
+        write: false,
+        params: &[],
+        success: (200, "Sync report"),
+        body: false,
+    },
+    Route {
+        method: "get",
+        path: "/workers",
+        summary: "Registered workers and their heartbeats",
+        tag: "Workers",
+        write: false,
+        params: &[],
+        success: (200, "Workers"),
+        body: false,
+    },
+    Route {
+        method: "get",
+        path: "/openapi.json",
+        summary: "This document",
+        tag: "Meta",
+        write: false,
+        params: &[],
+        success: (200, "OpenAPI 3 document"),
+        body: false,
+    },
 ];
 
 fn problem_response(description: &str) -> Value {
@@ -143,13 +349,22 @@ fn operation(route: &Route) -> Value {
         json!({"description": route.success.1, "content": {"application/json": {"schema": {}}}}),
     );
     responses.insert("400".into(), problem_response("Bad parameter"));
-    responses.insert("401".into(), problem_response("Missing or wrong credentials"));
+    responses.insert(
+        "401".into(),
+        problem_response("Missing or wrong credentials"),
+    );
     if route.path.contains('{') {
         responses.insert("404".into(), problem_response("Unknown flow or execution"));
     }
     if route.write {
-        responses.insert("403".into(), problem_response("Writes disabled (no API token configured)"));
-        responses.insert("409".into(), problem_response("Not possible in the current state"));
+        responses.insert(
+            "403".into(),
+            problem_response("Writes disabled (no API token configured)"),
+        );
+        responses.insert(
+            "409".into(),
+            problem_response("Not possible in the current state"),
+        );
         responses.insert("413".into(), problem_response("Body too large"));
         responses.insert("422".into(), problem_response("Invalid inputs"));
         responses.insert("503".into(), problem_response("Engine not attached"));
