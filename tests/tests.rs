@@ -4,5 +4,5 @@ mod source;
 mod files;
 mod runner;
 mod store;
-mod store;
 mod validate;
+mod web;
