@@ -13,12 +13,23 @@ use super::harness::serve;
 fn chromium() -> Option<&'static str> {
     ["chromium", "chromium-browser", "google-chrome"]
         .into_iter()
-        .find(|b| Command::new(b).arg("--version").output().is_ok_and(|o| o.status.success()))
+        .find(|b| {
+            Command::new(b)
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        })
 }
 
 fn headless(binary: &str, profile: &Path, extra: &[String], url: &str) -> std::process::Output {
     Command::new(binary)
-        .args(["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run"])
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+            "--no-first-run",
+        ])
         .arg(format!("--user-data-dir={}", profile.display()))
         .args(extra)
         .arg(url)
@@ -29,41 +40,76 @@ fn headless(binary: &str, profile: &Path, extra: &[String], url: &str) -> std::p
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pages_render_in_headless_chromium() {
     let Some(binary) = chromium() else {
-        eprintln!("SKIPPED pages_render_in_headless_chromium: no chromium binary (apt-get install -y chromium)");
+        eprintln!(
+            "SKIPPED pages_render_in_headless_chromium: no chromium binary (apt-get install -y chromium)"
+        );
         return;
     };
     let server = serve(Access::default()).await;
     let profile = tempfile::tempdir().expect("profile dir");
     let pages = [
-        ("overview", server.url("/"), vec!["id=\"repo\"", "id=\"workers\"", "id=\"executions-24h\""]),
+        (
+            "overview",
+            server.url("/"),
+            vec!["id=\"repo\"", "id=\"workers\"", "id=\"executions-24h\""],
+        ),
         (
             "flow",
             server.url("/ui/flows/company.team/hello"),
-            vec!["<svg id=\"topology\"", "data-task=\"inner\"", "branch-errors"],
+            vec![
+                "<svg id=\"topology\"",
+                "data-task=\"inner\"",
+                "branch-errors",
+            ],
         ),
         (
             "execution",
             server.url(&format!("/ui/executions/{}", server.finished)),
-            vec!["<svg id=\"gantt\"", "class=\"bar s-success\"", "id=\"logs\""],
+            vec![
+                "<svg id=\"gantt\"",
+                "class=\"bar s-success\"",
+                "id=\"logs\"",
+            ],
         ),
     ];
     for (name, url, expected) in &pages {
-        let (binary, profile, url) = (binary.to_string(), profile.path().to_path_buf(), url.clone());
-        let output = tokio::task::spawn_blocking(move || headless(&binary, &profile, &["--dump-dom".into()], &url))
-            .await
-            .expect("join");
+        let (binary, profile, url) = (
+            binary.to_string(),
+            profile.path().to_path_buf(),
+            url.clone(),
+        );
+        let output = tokio::task::spawn_blocking(move || {
+            headless(&binary, &profile, &["--dump-dom".into()], &url)
+        })
+        .await
+        .expect("join");
         let dom = String::from_utf8_lossy(&output.stdout);
         for needle in expected {
-            assert!(dom.contains(needle), "{name}: `{needle}` missing from the DOM:\n{dom}");
+            assert!(
+                dom.contains(needle),
+                "{name}: `{needle}` missing from the DOM:\n{dom}"
+            );
         }
-        assert!(!dom.contains("<script>alert"), "{name}: injected script in the DOM");
+        assert!(
+            !dom.contains("<script>alert"),
+            "{name}: injected script in the DOM"
+        );
     }
     if let Ok(dir) = std::env::var("BATON_SCREENSHOTS") {
         for (name, url, _) in &pages {
             let shot = Path::new(&dir).join(format!("{name}.png"));
-            let args = vec![format!("--screenshot={}", shot.display()), "--window-size=1280,900".to_string()];
-            let (binary, profile, url) = (binary.to_string(), profile.path().to_path_buf(), url.clone());
-            tokio::task::spawn_blocking(move || headless(&binary, &profile, &args, &url)).await.expect("join");
+            let args = vec![
+                format!("--screenshot={}", shot.display()),
+                "--window-size=1280,900".to_string(),
+            ];
+            let (binary, profile, url) = (
+                binary.to_string(),
+                profile.path().to_path_buf(),
+                url.clone(),
+            );
+            tokio::task::spawn_blocking(move || headless(&binary, &profile, &args, &url))
+                .await
+                .expect("join");
             assert!(shot.exists(), "no screenshot {}", shot.display());
         }
     }

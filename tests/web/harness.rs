@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use baton::store::model::{
-    Attempt, Dispatch, Execution, Label, Level, NewLog, NewRevision, State, StateChange,
-    SyncStatus, TaskRun, WorkerInfo, FlowSyncStatus,
+    Attempt, Dispatch, Execution, FlowSyncStatus, Label, Level, NewLog, NewRevision, State,
+    StateChange, SyncStatus, TaskRun, WorkerInfo,
 };
 use baton::store::sqlite::SqliteStore;
 use baton::store::{ExecutionFilter, Store, Transition};
@@ -50,7 +50,11 @@ impl Server {
 
     /// GET without credentials.
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client.get(self.url(path)).send().await.expect("GET answers")
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("GET answers")
     }
 
     /// GET, body as text, asserting the status.
@@ -62,7 +66,10 @@ impl Server {
 
     /// How many executions the store holds.
     pub async fn execution_count(&self) -> i64 {
-        self.store.count_executions(&ExecutionFilter::default()).await.expect("count")
+        self.store
+            .count_executions(&ExecutionFilter::default())
+            .await
+            .expect("count")
     }
 }
 
@@ -116,23 +123,39 @@ async fn seed(store: &Arc<dyn Store>) -> (String, String) {
     evil.task_id = Some("greet".into());
     evil.task_run_id = Some(runs[0].id.clone());
     logs.push(evil);
-    let mut debug = NewLog::new(&done.id, Level::Debug, "debug detail", t0 + Duration::seconds(2));
+    let mut debug = NewLog::new(
+        &done.id,
+        Level::Debug,
+        "debug detail",
+        t0 + Duration::seconds(2),
+    );
     debug.task_id = Some("inner".into());
     logs.push(debug);
     done.state = State::Success;
     done.started = Some(t0);
     done.ended = Some(t0 + Duration::seconds(15));
-    done.history.push(StateChange { state: State::Success, date: t0 + Duration::seconds(15) });
+    done.history.push(StateChange {
+        state: State::Success,
+        date: t0 + Duration::seconds(15),
+    });
     done.version += 1;
     store
-        .apply(&Transition { execution: Some(done.clone()), task_runs: runs, logs, release_slot: None })
+        .apply(&Transition {
+            execution: Some(done.clone()),
+            task_runs: runs,
+            logs,
+            release_slot: None,
+        })
         .await
         .expect("apply");
 
     let mut running = Execution::new("company.team", "hello", live.revision, now);
     running.state = State::Running;
     running.started = Some(now);
-    store.create_execution(&running).await.expect("create running");
+    store
+        .create_execution(&running)
+        .await
+        .expect("create running");
 
     store
         .put_sync_status(&SyncStatus {
@@ -183,13 +206,17 @@ pub async fn serve(access: Access) -> Server {
     let url = format!("sqlite://{}", dir.path().join("baton.db").display());
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&url).await.expect("open store"));
     let (finished, running) = seed(&store).await;
-    let ctx = WebContext::new(Arc::clone(&store)).with_access(access).with_repo(RepoInfo {
-        url: REPO_URL.into(),
-        branch: "main".into(),
-        sync_key: "main-repo".into(),
-    });
+    let ctx = WebContext::new(Arc::clone(&store))
+        .with_access(access)
+        .with_repo(RepoInfo {
+            url: REPO_URL.into(),
+            branch: "main".into(),
+            sync_key: "main-repo".into(),
+        });
     let app = api::router(ctx.clone()).merge(status::router(ctx));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
     let (stop, stopped) = oneshot::channel::<()>();
     tokio::spawn(async move {

@@ -10,6 +10,7 @@ use serde::Deserialize;
 use super::flow_facts::{executions_table, triggers, validation};
 use super::html::{Section, error_page, esc, flow_href, respond, seg, sha, time};
 use super::topology;
+use crate::load::{Limits, parse_str};
 use crate::store::model::FlowRevision;
 use crate::store::{ExecutionFilter, Page};
 use crate::web::api::context::WebContext;
@@ -43,6 +44,19 @@ fn history(namespace: &str, id: &str, revisions: &[FlowRevision], shown: i64) ->
     format!(
         "<div class=\"scroll\"><table id=\"revisions\"><tr><th>Revision</th><th>Commit</th><th>Author</th><th>Deployed</th><th></th></tr>{rows}</table></div>"
     )
+}
+
+/// The description of a flow that does not parse on its own (namespace plugin defaults).
+fn raw_description(source: &str) -> String {
+    parse_str(source, &Limits::default())
+        .ok()
+        .and_then(|d| {
+            d.value
+                .get("description")
+                .and_then(|v| v.as_str())
+                .map(str::to_string)
+        })
+        .unwrap_or_default()
 }
 
 /// `GET /ui/flows/{namespace}/{id}`.
@@ -85,17 +99,19 @@ pub async fn show(
     let status = statuses
         .iter()
         .find(|s| s.namespace == namespace && s.flow_id == id);
-    let (description, trigger_list, topology) = match parse_flow(&shown.source) {
+    let (description, trigger_list) = match parse_flow(&shown.source) {
         Ok(flow) => (
             flow.description.clone().unwrap_or_default(),
             triggers(&flow),
-            topology::svg(&flow),
         ),
         Err(e) => (
-            String::new(),
-            String::new(),
-            format!("<p class=\"error\">{}</p>", esc(&e)),
+            raw_description(&shown.source),
+            format!("<span class=\"muted\">not shown: {}</span>", esc(&e)),
         ),
+    };
+    let topology = match parse_str(&shown.source, &Limits::default()) {
+        Ok(doc) => topology::svg(&doc.value, &format!("{namespace}.{id}")),
+        Err(e) => format!("<p class=\"error\">{}</p>", esc(&e.to_string())),
     };
     let note = if Some(shown.revision) != live.map(|l| l.revision) {
         "<p class=\"muted\">This is not the live revision.</p>"

@@ -2,11 +2,66 @@
 //! a box; a flowable's branches (`tasks`, `then`, `else`, `cases/x`, `errors`, `finally`) are
 //! dashed groups under it, `errors` and `finally` in their own colors; arrows link siblings in
 //! running order.
+//!
+//! It reads the flow's JSON (as loaded from YAML), not the typed model: a flow whose tasks get
+//! required properties from namespace plugin defaults does not parse on its own, and its shape
+//! is still worth showing. A branch is any property holding a list of task objects (or a map of
+//! such lists, as `cases`); a `Dag` item's task sits under `task`.
 
 use std::fmt::Write as _;
 
+use serde_json::{Map, Value};
+
 use super::html::esc;
-use crate::spec::{Flow, Task};
+
+/// One task of the tree: id, type, and its branches in written order.
+struct Node<'a> {
+    id: &'a str,
+    type_name: &'a str,
+    branches: Vec<(String, Vec<Node<'a>>)>,
+}
+
+/// The task object of a list item (`Dag` items wrap it in `task`).
+fn task_object(item: &Value) -> Option<&Map<String, Value>> {
+    let map = item.as_object()?;
+    if map.get("type").is_some_and(Value::is_string) {
+        return Some(map);
+    }
+    map.get("task")?
+        .as_object()
+        .filter(|t| t.get("type").is_some_and(Value::is_string))
+}
+
+/// The nodes of a list of tasks, or `None` if it is not a list of tasks.
+fn nodes(value: &Value) -> Option<Vec<Node<'_>>> {
+    let list = value.as_array()?;
+    if list.is_empty() {
+        return None;
+    }
+    list.iter()
+        .map(|item| task_object(item).map(node))
+        .collect()
+}
+
+fn node(map: &Map<String, Value>) -> Node<'_> {
+    let mut branches = Vec::new();
+    for (key, value) in map {
+        if let Some(children) = nodes(value) {
+            branches.push((key.clone(), children));
+        } else if let Value::Object(cases) = value {
+            for (case, list) in cases {
+                if let Some(children) = nodes(list) {
+                    branches.push((format!("{key}/{case}"), children));
+                }
+            }
+        }
+    }
+    Node {
+        id: map.get("id").and_then(Value::as_str).unwrap_or("?"),
+        type_name: map.get("type").and_then(Value::as_str).unwrap_or("?"),
+        branches,
+    }
+}
 
 const WIDTH: f64 = 760.0;
 const PAD: f64 = 8.0;
@@ -33,14 +88,14 @@ fn branch_class(name: &str) -> &'static str {
 }
 
 impl Canvas {
-    fn node(&mut self, task: &Task, x: f64) {
+    fn node(&mut self, task: &Node<'_>, x: f64) {
         let w = WIDTH - x - PAD;
         let _ = write!(
             self.svg,
             "<g class=\"node\" data-task=\"{id}\"><title>{id} ({ty})</title>\
 <rect class=\"task\" x=\"{x}\" y=\"{y}\" width=\"{w}\" height=\"{NODE_H}\" rx=\"5\"/>\
 <text x=\"{tx}\" y=\"{ty_y}\"><tspan font-weight=\"600\">{id}</tspan><tspan class=\"lbl\" dx=\"8\">{short}</tspan></text></g>",
-            id = esc(&task.id),
+            id = esc(task.id),
             ty = esc(task.type_name),
             y = self.y,
             tx = x + 10.0,
@@ -58,7 +113,7 @@ impl Canvas {
     }
 
     /// A list of sibling tasks at `x`, arrows between them.
-    fn list(&mut self, tasks: &[&Task], x: f64) {
+    fn list(&mut self, tasks: &[Node<'_>], x: f64) {
         for (i, task) in tasks.iter().enumerate() {
             if i > 0 {
                 let from = self.y - GAP;
@@ -69,16 +124,16 @@ impl Canvas {
         }
     }
 
-    fn task(&mut self, task: &Task, x: f64) {
+    fn task(&mut self, task: &Node<'_>, x: f64) {
         self.node(task, x);
-        for branch in task.branches() {
+        for (name, children) in &task.branches {
             self.y += 6.0;
-            self.branch(&branch.name, &branch.tasks, x + INDENT);
+            self.branch(name, children, x + INDENT);
         }
     }
 
     /// A named group of tasks: label, dashed box, the tasks inside.
-    fn branch(&mut self, name: &str, tasks: &[&Task], x: f64) {
+    fn branch(&mut self, name: &str, tasks: &[Node<'_>], x: f64) {
         let class = branch_class(name);
         let top = self.y;
         let _ = write!(
@@ -111,31 +166,26 @@ impl Canvas {
     }
 }
 
-/// The SVG of a flow's task tree (`tasks`, then `errors`, `finally`, `afterExecution`).
-pub fn svg(flow: &Flow) -> String {
+/// The SVG of a flow's task tree (`tasks`, then `errors`, `finally`, `afterExecution`), from
+/// the flow's JSON; `label` names the flow for screen readers.
+pub fn svg(flow: &Value, label: &str) -> String {
     let mut canvas = Canvas {
         svg: String::new(),
         y: PAD,
     };
-    let sections: [(&str, &Vec<Task>); 4] = [
-        ("tasks", &flow.tasks),
-        ("errors", &flow.errors),
-        ("finally", &flow.finally_tasks),
-        ("afterExecution", &flow.after_execution),
-    ];
-    for (name, tasks) in sections {
-        if tasks.is_empty() && name != "tasks" {
+    for name in ["tasks", "errors", "finally", "afterExecution"] {
+        let list = flow.get(name).and_then(nodes).unwrap_or_default();
+        if list.is_empty() && name != "tasks" {
             continue;
         }
-        let refs: Vec<&Task> = tasks.iter().collect();
-        canvas.branch(name, &refs, PAD);
+        canvas.branch(name, &list, PAD);
         canvas.y += GAP;
     }
     let height = canvas.y + PAD;
     format!(
         "<svg id=\"topology\" role=\"img\" aria-label=\"Task tree of {}\" viewBox=\"0 0 {WIDTH} {height}\" width=\"100%\" style=\"max-width:{WIDTH}px\" xmlns=\"http://www.w3.org/2000/svg\">\
 <defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"6\" markerHeight=\"6\" orient=\"auto\"><path d=\"M0,0 L10,5 L0,10 z\" class=\"lbl\"/></marker></defs>{}</svg>",
-        esc(&flow.uid()),
+        esc(label),
         canvas.svg
     )
 }
