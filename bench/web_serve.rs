@@ -235,7 +235,7 @@ async fn main() -> anyhow::Result<()> {
             branch: "main".into(),
             sync_key: "bench".into(),
         });
-    let app = api::router(ctx.clone()).merge(status::router(ctx));
+    let app = api::standalone_router(ctx.clone()).merge(status::router(ctx));
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", args.port)).await?;
     eprintln!("serving on http://{}", listener.local_addr()?);
     axum::serve(listener, app)

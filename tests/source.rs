@@ -769,11 +769,11 @@ fn dir_snapshot_refuses_symlinks_and_oversized_files() {
         ["flows/big.yaml", "flows/link.yaml", "flows/real.yaml"]
     );
     assert!(matches!(
-        snap.read("flows/link.yaml"),
+        snap.read_file("flows/link.yaml"),
         Err(TreeError::Symlink { .. })
     ));
     assert!(matches!(
-        snap.read("flows/big.yaml"),
+        snap.read_file("flows/big.yaml"),
         Err(TreeError::TooLarge {
             size: 100,
             limit: 50,

@@ -1,3 +1,4 @@
+mod engine;
 mod load;
 mod source;
 

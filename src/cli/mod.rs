@@ -1,7 +1,10 @@
 //! One file per subcommand: parse flags, call the library, print. Errors become messages here
 //! and nowhere else.
 
+pub mod plan;
+pub mod run;
 pub mod schema;
+pub mod server;
 pub mod validate;
 
 use clap::{Parser, Subcommand};
@@ -21,6 +24,12 @@ pub enum Command {
     Schema(schema::Args),
     /// Check flow files and report every problem (exit 1 on any error).
     Validate(validate::Args),
+    /// Run the daemon: sync loop, scheduler, engine and HTTP server.
+    Server(server::Args),
+    /// Show what merging the repository would change in a database.
+    Plan(plan::Args),
+    /// Run one execution of a flow file to its end.
+    Run(run::Args),
 }
 
 /// Runs the parsed command line and returns the process exit code.
@@ -29,6 +38,9 @@ pub fn main() -> std::process::ExitCode {
     let result = match cli.command {
         Command::Schema(args) => schema::run(args),
         Command::Validate(args) => validate::run(args),
+        Command::Server(args) => server::main(args),
+        Command::Plan(args) => plan::run(args),
+        Command::Run(args) => run::run(args),
     };
     match result {
         Ok(code) => code,

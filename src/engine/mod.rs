@@ -14,3 +14,13 @@ pub mod view;
 pub use action::{Action, NewTaskRun};
 pub use core::next;
 pub use view::ExecutionView;
+pub mod context;
+pub mod driver;
+pub mod error;
+pub mod resolver;
+pub mod services;
+
+pub use driver::{CORRELATION_ID, Engine, EngineConfig, TaskRunEvent};
+pub use error::{EngineError, FlowError};
+pub use inputs::InputError;
+pub use resolver::{FlowResolver, NamespaceHooks, ResolvedFlow, StoreFlowResolver, flow_identity, parse_flow};

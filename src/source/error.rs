@@ -65,3 +65,37 @@ pub enum TreeError {
         source: std::io::Error,
     },
 }
+
+impl From<TreeError> for crate::load::LoadError {
+    /// A tree error as the load module's error, keeping the path and the message.
+    fn from(err: TreeError) -> Self {
+        match err {
+            TreeError::TooLarge { size, limit, .. } => crate::load::LoadError::TooLarge {
+                size,
+                max: usize::try_from(limit).unwrap_or(usize::MAX),
+            },
+            other => {
+                let path = match &other {
+                    TreeError::NotFound { path, .. }
+                    | TreeError::NotAFile { path }
+                    | TreeError::Symlink { path }
+                    | TreeError::Submodule { path }
+                    | TreeError::TooLarge { path, .. }
+                    | TreeError::Git { path, .. }
+                    | TreeError::Io { path, .. } => path.clone(),
+                    TreeError::NonUtf8Path { parent, .. } => parent.clone(),
+                };
+                let kind = match &other {
+                    TreeError::NotFound { .. } => std::io::ErrorKind::NotFound,
+                    TreeError::Io { source, .. } => source.kind(),
+                    _ => std::io::ErrorKind::Other,
+                };
+                crate::load::LoadError::Io {
+                    path,
+                    kind,
+                    message: other.to_string(),
+                }
+            }
+        }
+    }
+}

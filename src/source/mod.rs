@@ -15,7 +15,6 @@ mod repo;
 mod sanitize;
 pub mod snapshot;
 mod tree;
-mod tree_trait;
 pub mod watch;
 pub mod webhook;
 
@@ -26,5 +25,4 @@ pub use repo::{CommitInfo, Repo, SourceSpec};
 pub use sanitize::sanitize_url;
 pub use snapshot::DirSnapshot;
 pub use tree::{DEFAULT_MAX_FILE_SIZE, GitTree};
-// Temporary copy of `load::Tree`; the lead re-points this at `crate::load::Tree` at merge.
-pub use tree_trait::Tree;
+pub use crate::load::Tree;

@@ -9,7 +9,8 @@ use std::sync::Arc;
 use sha2::{Digest, Sha256};
 
 use crate::source::watch::is_editor_temp;
-use crate::source::{Change, ChangeKind, DEFAULT_MAX_FILE_SIZE, Tree, TreeError};
+use crate::load::{LoadError, Tree};
+use crate::source::{Change, ChangeKind, DEFAULT_MAX_FILE_SIZE, TreeError};
 
 /// The directories of a baton repository that hold flows and namespace configuration.
 const ROOTS: [&str; 2] = ["flows", "namespaces"];
@@ -96,11 +97,23 @@ pub fn diff(old: &DirSnapshot, new: &DirSnapshot) -> Vec<Change> {
 }
 
 impl Tree for DirSnapshot {
-    fn list(&self) -> Result<Vec<String>, TreeError> {
+    fn list(&self) -> Result<Vec<String>, LoadError> {
+        Ok(DirSnapshot::list(self)?)
+    }
+
+    fn read(&self, path: &str) -> Result<Vec<u8>, LoadError> {
+        Ok(DirSnapshot::read_file(self, path)?)
+    }
+}
+
+impl DirSnapshot {
+    /// Every file path, sorted (the [`Tree`] listing with this module's error type).
+    pub fn list(&self) -> Result<Vec<String>, TreeError> {
         Ok(self.files.keys().cloned().collect())
     }
 
-    fn read(&self, path: &str) -> Result<Vec<u8>, TreeError> {
+    /// The bytes of one file (the [`Tree`] read with this module's error type).
+    pub fn read_file(&self, path: &str) -> Result<Vec<u8>, TreeError> {
         let file = self.files.get(path).ok_or_else(|| TreeError::NotFound {
             path: path.to_string(),
             revision: self.revision(),

@@ -7,7 +7,8 @@ use std::sync::Mutex;
 
 use git2::{ObjectType, Oid, Repository, TreeWalkMode, TreeWalkResult};
 
-use crate::source::{Tree, TreeError};
+use crate::load::{LoadError, Tree};
+use crate::source::TreeError;
 
 /// The default cap on one file's size (1 MiB): flows are small, a larger blob is a mistake.
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 1024 * 1024;
@@ -66,6 +67,16 @@ impl GitTree {
     }
 
     /// Every file path (regular files, symlinks and submodules) in the commit.
+    /// Every file path (the [`Tree`] listing with this module's error type).
+    pub fn list(&self) -> Result<Vec<String>, TreeError> {
+        self.list_files()
+    }
+
+    /// The bytes of one file (the [`Tree`] read with this module's error type).
+    pub fn read(&self, path: &str) -> Result<Vec<u8>, TreeError> {
+        self.read_file(path)
+    }
+
     pub fn list_files(&self) -> Result<Vec<String>, TreeError> {
         let repo = self.lock();
         let tree = repo
@@ -151,11 +162,11 @@ impl GitTree {
 }
 
 impl Tree for GitTree {
-    fn list(&self) -> Result<Vec<String>, TreeError> {
-        self.list_files()
+    fn list(&self) -> Result<Vec<String>, LoadError> {
+        Ok(self.list_files()?)
     }
 
-    fn read(&self, path: &str) -> Result<Vec<u8>, TreeError> {
-        self.read_file(path)
+    fn read(&self, path: &str) -> Result<Vec<u8>, LoadError> {
+        Ok(self.read_file(path)?)
     }
 }

@@ -86,7 +86,17 @@ pub fn exit(ctx: &TaskContext<'_>, task: &Exit) -> Result<TaskOutcome, TaskError
 
 /// Adds labels to the execution.
 pub fn labels(ctx: &TaskContext<'_>, task: &Labels) -> Result<TaskOutcome, TaskError> {
-    let rendered = ctx.render_typed("labels", &task.labels)?;
+    let rendered = match &task.labels {
+        Value::Object(map) => {
+            let mut out = serde_json::Map::new();
+            for (k, v) in map {
+                out.insert(ctx.render_str("labels", k)?, ctx.render_typed(&format!("labels.{k}"), v)?);
+            }
+            Value::Object(out)
+        }
+        Value::Array(items) => Value::Array(items.clone()),
+        other => ctx.render_typed("labels", other)?,
+    };
     let text = |v: &Value| match v {
         Value::String(s) => s.clone(),
         other => other.to_string(),
@@ -99,7 +109,8 @@ pub fn labels(ctx: &TaskContext<'_>, task: &Labels) -> Result<TaskOutcome, TaskE
                 let (Some(k), Some(v)) = (item.get("key"), item.get("value")) else {
                     return Err(ctx.property_error("labels", "list items must be {key, value}"));
                 };
-                out.labels.push((text(k), text(v)));
+                let v = ctx.render_typed("labels", v)?;
+                out.labels.push((text(&ctx.render_typed("labels", k)?), text(&v)));
             }
         }
         other => {

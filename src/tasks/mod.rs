@@ -13,6 +13,7 @@ mod log;
 mod output;
 
 pub use context::{LogLine, TaskContext, TaskError, TaskOutcome, TaskServices, Verdict};
+pub use control::truthy as truthy_value;
 
 use crate::spec::TaskKind;
 

@@ -1,1 +1,31 @@
-//! Schedules, webhook triggers and flow-completion triggers; the scheduler loop and its lease.
+//! Schedules, webhook triggers and flow-completion triggers.
+//!
+//! Triggers read the live registry (`deploy`), so a flow removed or disabled by a commit stops
+//! firing at the next registry swap. They start executions through a [`Launcher`] (the engine
+//! in the daemon, which sees the registry through [`RegistryResolver`]) and use the store to
+//! fire each schedule tick exactly once across daemons
+//! (`record_tick`) and to keep per-trigger state. Time comes from a [`Clock`].
+
+mod clock;
+mod conditions;
+mod error;
+mod flow_trigger;
+mod launch;
+mod resolver;
+mod schedule;
+mod scheduler;
+pub mod webhook;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use error::TriggerError;
+
+pub use flow_trigger::FlowTriggerListener;
+pub use launch::{Launcher, StoreLauncher};
+pub use resolver::RegistryResolver;
+pub use schedule::{LATE_GRACE, ScheduleSpec, due_ticks, ticks_to_fire};
+pub use scheduler::Scheduler;
+
+/// The key of a trigger in the store: `namespace.flowId.triggerId`.
+pub fn trigger_key(namespace: &str, flow_id: &str, trigger_id: &str) -> String {
+    format!("{namespace}.{flow_id}.{trigger_id}")
+}

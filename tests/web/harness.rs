@@ -213,7 +213,7 @@ pub async fn serve(access: Access) -> Server {
             branch: "main".into(),
             sync_key: "main-repo".into(),
         });
-    let app = api::router(ctx.clone()).merge(status::router(ctx));
+    let app = api::standalone_router(ctx.clone()).merge(status::router(ctx));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");

@@ -15,13 +15,13 @@ pub enum Outcome {
 /// The state a terminal task run counts as for its parent: skipped counts as success, an allowed
 /// failure as a warning, an allowed warning as success.
 pub fn effective_state(state: State, task: &Task) -> State {
-    match state {
+    let state = match state {
         State::Skipped | State::Retried => State::Success,
         State::Failed | State::Cancelled if task.common.allow_failure => State::Warning,
         State::Cancelled => State::Failed,
-        State::Warning if task.common.allow_warning => State::Success,
         other => other,
-    }
+    };
+    if state == State::Warning && task.common.allow_warning { State::Success } else { state }
 }
 
 /// The worse of two settled states (KILLED > FAILED > WARNING > SUCCESS).

@@ -2,6 +2,8 @@
 //! their delays, and the timers kept in a task run's bookkeeping (Sleep end, Pause delay,
 //! attempt timeout).
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 
 use super::Core;
@@ -23,16 +25,37 @@ pub fn retry_policy<'a>(task: &'a Task, flow: &'a Flow) -> Option<&'a Retry> {
         .filter(|r| r.behavior != Some(RetryBehavior::CreateNewExecution)))
 }
 
-/// True when a FAILED task run will get another attempt.
-pub fn retry_pending(tr: &TaskRun, task: &Task, flow: &Flow, now: DateTime<Utc>) -> bool {
+/// Retry policies of runnable tasks without their own, inherited from the nearest flowable
+/// ancestor that declares one (Kestra retries a flowable by retrying its failed children).
+pub fn inherited_retries(flow: &Flow) -> HashMap<&str, &Retry> {
+    let mut out = HashMap::new();
+    let mut stack: Vec<(&Task, Option<&Retry>)> = flow.tasks.iter().chain(&flow.errors).chain(&flow.finally_tasks).chain(&flow.after_execution).map(|t| (t, None)).collect();
+    while let Some((task, inherited)) = stack.pop() {
+        if task.category() == Category::Flowable {
+            let retry = task.common.retry.as_ref().or(inherited);
+            for b in task.branches() {
+                stack.extend(b.tasks.into_iter().map(|t| (t, retry)));
+            }
+        } else if task.common.retry.is_none()
+            && let Some(r) = inherited
+        {
+            out.insert(task.id.as_str(), r);
+        }
+    }
+    out
+}
+
+/// True when a FAILED task run will get another attempt under `policy`.
+pub fn retry_pending(tr: &TaskRun, policy: Option<&Retry>, now: DateTime<Utc>) -> bool {
     if tr.state != State::Failed || tr.attempts.is_empty() {
         return false;
     }
-    let Some(policy) = retry_policy(task, flow) else {
+    let Some(policy) = policy else {
         return false;
     };
-    let first = tr.attempts[0].started;
-    let elapsed = (now - first).to_std().unwrap_or_default();
+    // Like Kestra, the bound applies to when the next attempt would start.
+    let next_start = retry_at(tr, policy, tr.ended.unwrap_or(now));
+    let elapsed = (next_start - tr.attempts[0].started).to_std().unwrap_or_default();
     policy.allows_another(tr.attempts.len() as u32, elapsed)
 }
 
@@ -56,7 +79,15 @@ pub(crate) fn internal_time(tr: &TaskRun, key: &str) -> Option<DateTime<Utc>> {
         .map(|d| d.with_timezone(&Utc))
 }
 
-impl Core<'_> {
+impl<'a> Core<'a> {
+    /// The retry policy of a task: its own, a flowable ancestor's, or the flow's.
+    pub(crate) fn policy(&self, task: &'a Task) -> Option<&'a Retry> {
+        if task.category() == Category::Flowable {
+            return None;
+        }
+        task.common.retry.as_ref().or_else(|| self.retries.get(task.id.as_str()).copied()).or_else(|| retry_policy(task, self.flow))
+    }
+
     pub(super) fn timers_and_starts(&mut self) {
         let view = self.view;
         for tr in &view.task_runs {
@@ -69,8 +100,8 @@ impl Core<'_> {
                 State::Retrying => self.retrying(tr, task),
                 State::Running => self.running_timers(tr),
                 State::Paused => self.pause_timer(tr),
-                State::Failed if retry_pending(tr, task, self.flow, self.now) => {
-                    if let Some(policy) = retry_policy(task, self.flow) {
+                State::Failed if retry_pending(tr, self.policy(task), self.now) => {
+                    if let Some(policy) = self.policy(task) {
                         let since = tr.ended.unwrap_or(self.now);
                         let at = retry_at(tr, policy, since);
                         self.out.push(Action::Retry {
@@ -92,7 +123,7 @@ impl Core<'_> {
 
     fn retrying(&mut self, tr: &TaskRun, task: &Task) {
         let since = tr.history.last().map_or(self.now, |h| h.date);
-        let at = retry_policy(task, self.flow).map_or(since, |p| retry_at(tr, p, since));
+        let at = self.policy(task).map_or(since, |p| retry_at(tr, p, since));
         if self.now >= at {
             self.start(tr);
         } else {
@@ -148,6 +179,8 @@ impl Core<'_> {
             .and_then(|v| v.as_str())
             .and_then(|s| s.parse().ok())
             .unwrap_or(State::Success);
+        let has_tasks = self.tasks.get(tr.task_id.as_str()).is_some_and(|t| matches!(&t.kind, crate::spec::TaskKind::Pause(p) if !p.tasks.is_empty()));
+        let state = if state == State::Success && has_tasks { State::Running } else { state };
         let error = (state == State::Failed).then(|| format!("Pause `{}` timed out", tr.task_id));
         self.out.push(Action::Complete {
             task_run_id: tr.id.clone(),

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use super::access::Access;
+use super::access::{Access, AccessError, ReadAccess};
 use super::control::{ExecutionControl, StoreControl};
 use crate::store::Store;
 
@@ -58,5 +58,39 @@ impl WebContext {
     pub fn with_repo(mut self, repo: RepoInfo) -> Self {
         self.repo = Some(Arc::new(repo));
         self
+    }
+}
+
+impl Access {
+    /// The policy from the environment: `BATON_AUTH` (`none`, `basic:user:pass`,
+    /// `bearer:TOKEN`) and `BATON_API_TOKEN` (empty or unset: writes disabled).
+    pub fn from_env() -> Result<Access, AccessError> {
+        let read = match std::env::var("BATON_AUTH") {
+            Ok(spec) => ReadAccess::parse(&spec)?,
+            Err(_) => ReadAccess::Public,
+        };
+        let api_token = std::env::var("BATON_API_TOKEN").ok().filter(|t| !t.is_empty());
+        Ok(Access { read, api_token })
+    }
+}
+
+impl WebContext {
+    /// The context of the daemon's state: its store, its repository, the access policy from
+    /// the environment (an invalid `BATON_AUTH` locks reads rather than opening them).
+    pub fn from_app(state: &crate::web::AppState) -> Self {
+        let access = Access::from_env().unwrap_or_else(|err| {
+            tracing::error!(error = %err, "BATON_AUTH is invalid: the pages and read API refuse every request");
+            Access {
+                read: ReadAccess::Bearer(uuid::Uuid::new_v4().to_string()),
+                api_token: None,
+            }
+        });
+        WebContext::new(Arc::clone(&state.store))
+            .with_access(access)
+            .with_repo(RepoInfo {
+                url: state.repo.clone(),
+                branch: state.branch.clone(),
+                sync_key: state.repo.clone(),
+            })
     }
 }

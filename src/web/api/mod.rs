@@ -7,6 +7,7 @@ pub mod access;
 pub mod actions;
 pub mod context;
 pub mod control;
+pub mod engine_control;
 pub mod executions;
 pub mod extract;
 pub mod flows;
@@ -35,18 +36,23 @@ async fn no_such_route(uri: Uri) -> Problem {
     Problem::not_found(format!("no API route `{}`", uri.path()))
 }
 
-/// Read endpoints, including the ones the gitops side may also serve
-/// (`/flows/{ns}/{id}`, `/sync/status`).
+/// Read endpoints the daemon's own router (`web::router`) also serves: added only by
+/// `standalone_router`, since axum refuses two handlers for one route.
+fn shared_routes() -> Router<WebContext> {
+    Router::new()
+        .route("/flows/{namespace}/{id}", get(flows::one))
+        .route("/sync/status", get(system::sync_status))
+}
+
+/// Read endpoints.
 fn read_routes() -> Router<WebContext> {
     Router::new()
         .route("/flows", get(flows::list))
-        .route("/flows/{namespace}/{id}", get(flows::one))
         .route("/flows/{namespace}/{id}/revisions", get(flows::revisions))
         .route("/executions", get(executions::search))
         .route("/executions/{id}", get(executions::one))
         .route("/executions/{id}/logs", get(logs::list))
         .route("/executions/{id}/logs/follow", get(logs::follow))
-        .route("/sync/status", get(system::sync_status))
         .route("/workers", get(system::workers))
         .route("/openapi.json", get(openapi::serve))
 }
@@ -60,9 +66,20 @@ fn write_routes() -> Router<WebContext> {
         .route("/executions/{id}/replay", post(actions::replay))
 }
 
-/// `/api/v1/...` and `/metrics`, with the access policy of `ctx`.
+/// `/api/v1/...` and `/metrics`, with the access policy of `ctx`, to merge beside the daemon's
+/// router (which serves `/api/v1/flows/{ns}/{id}` and `/api/v1/sync/status` itself).
 pub fn router(ctx: WebContext) -> Router {
-    let read = read_routes().route_layer(from_fn_with_state(ctx.clone(), access::require_read));
+    build(ctx, read_routes())
+}
+
+/// `router` plus `/api/v1/flows/{ns}/{id}` and `/api/v1/sync/status`: the whole documented API,
+/// for a server without the daemon's router (tests, `bench/web_serve.rs`).
+pub fn standalone_router(ctx: WebContext) -> Router {
+    build(ctx, read_routes().merge(shared_routes()))
+}
+
+fn build(ctx: WebContext, read: Router<WebContext>) -> Router {
+    let read = read.route_layer(from_fn_with_state(ctx.clone(), access::require_read));
     let write = write_routes().route_layer(from_fn_with_state(ctx.clone(), access::require_write));
     let api = read.merge(write).fallback(no_such_route);
     let metrics = Router::new()

@@ -1,0 +1,346 @@
+//! One execution's owner: the loop that asks the core, persists the step, then acts.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde_json::{Map, Value};
+use tokio::sync::mpsc;
+
+use super::{Command, Inner, TaskRunEvent};
+use crate::engine::core::next;
+use crate::engine::error::EngineError;
+use crate::engine::view::{ExecutionView, internal};
+use crate::spec::{Category, Flow, Task, TaskKind};
+use crate::store::model::{Dispatch, Level, NewLog, State, StateChange, TaskRun};
+use crate::store::{StoreError, Transition};
+
+/// Work to do once the step that decided it is persisted.
+pub(super) enum Effect {
+    /// Run an attempt of an inline task.
+    RunInline(String),
+    /// Create the child execution of a Subflow task run.
+    CreateSubflow(String),
+    /// Kill a subflow's child execution.
+    KillChild(String),
+}
+
+/// The in-memory state of a driven execution.
+pub(super) struct Drive {
+    pub inner: Arc<Inner>,
+    pub view: ExecutionView,
+    pub flow: Arc<Flow>,
+    pub tasks: HashMap<String, Task>,
+    pub positions: HashMap<String, usize>,
+    pub dirty: HashSet<String>,
+    pub execution_dirty: bool,
+    pub logs: Vec<NewLog>,
+    pub effects: Vec<Effect>,
+    pub wake_at: Option<DateTime<Utc>>,
+    pub release_slot: bool,
+    pub namespace_vars: Map<String, Value>,
+}
+
+/// Owns execution `id` until it is terminal (or the engine stops).
+pub(super) async fn own(inner: Arc<Inner>, id: String, mut rx: mpsc::UnboundedReceiver<Command>) {
+    let result = async {
+        let mut drive = Drive::load(Arc::clone(&inner), &id).await?;
+        drive.run(&mut rx).await
+    }
+    .await;
+    if let Err(e) = result {
+        tracing::error!(execution_id = %id, error = %e, "driving the execution stopped");
+    }
+    if let Ok(mut owners) = inner.owners.lock() {
+        owners.remove(&id);
+    }
+    // Requests that arrived too late are answered rather than dropped silently.
+    rx.close();
+    while let Ok(cmd) = rx.try_recv() {
+        if let Command::Resume(_, reply) = cmd {
+            let _ = reply.send(Err(EngineError::WrongState { id: id.clone(), state: "not running".into(), action: "resume" }));
+        }
+    }
+}
+
+impl Drive {
+    async fn load(inner: Arc<Inner>, id: &str) -> Result<Drive, EngineError> {
+        let execution = inner.store.execution(id).await?.ok_or_else(|| EngineError::ExecutionNotFound(id.into()))?;
+        let task_runs = inner.store.task_runs(id).await?;
+        let resolved = inner.flows.resolve(&execution.namespace, &execution.flow_id, Some(execution.flow_revision)).await?;
+        let flow = resolved.flow;
+        let tasks = flow.all_tasks().into_iter().map(|t| (t.id.clone(), t.clone())).collect();
+        let positions = task_runs.iter().enumerate().map(|(i, t)| (t.id.clone(), i)).collect();
+        let namespace_vars = inner.flows.namespace_variables(&execution.namespace);
+        Ok(Drive {
+            inner,
+            view: ExecutionView { execution, task_runs },
+            flow,
+            tasks,
+            positions,
+            dirty: HashSet::new(),
+            execution_dirty: false,
+            logs: Vec::new(),
+            effects: Vec::new(),
+            wake_at: None,
+            release_slot: false,
+            namespace_vars,
+        })
+    }
+
+    async fn run(&mut self, rx: &mut mpsc::UnboundedReceiver<Command>) -> Result<(), EngineError> {
+        if self.view.execution.state.is_terminal() {
+            return Ok(());
+        }
+        self.recover();
+        loop {
+            if self.view.execution.state == State::Queued {
+                self.try_dequeue().await?;
+            }
+            self.resolve();
+            self.persist().await?;
+            if !self.effects.is_empty() {
+                self.run_effects().await;
+                continue;
+            }
+            if self.view.execution.state.is_terminal() {
+                self.finished();
+                return Ok(());
+            }
+            let idle = self.idle_time();
+            tokio::select! {
+                cmd = rx.recv() => match cmd {
+                    Some(cmd) => self.command(cmd).await,
+                    None => return Ok(()),
+                },
+                _ = tokio::time::sleep(idle) => {}
+                _ = self.inner.stopping.cancelled() => return Ok(()),
+            }
+            while let Ok(cmd) = rx.try_recv() {
+                self.command(cmd).await;
+            }
+            self.refresh_external().await?;
+        }
+    }
+
+    /// How long to sleep: until the next timer, or the poll interval while something outside
+    /// (a worker, a child execution, a slot) may change, or a long safety poll.
+    fn idle_time(&mut self) -> Duration {
+        let poll = self.inner.config.poll_interval;
+        let external = self.view.execution.state == State::Queued
+            || self.view.task_runs.iter().any(|t| !t.state.is_terminal() && (t.dispatch == Dispatch::Worker || internal(t, "executionId").is_some()));
+        let base = if external { poll } else { Duration::from_secs(5) };
+        let until_timer = self.wake_at.take().map(|at| (at - Utc::now()).to_std().unwrap_or_default());
+        until_timer.map_or(base, |t| t.min(base))
+    }
+
+    /// Applies the core's actions until it has nothing more to say right now.
+    fn resolve(&mut self) {
+        for _ in 0..100_000 {
+            let now = Utc::now();
+            let actions = next(&self.view, &self.flow, now);
+            let mut progressed = false;
+            for action in actions {
+                progressed |= self.apply(action, now);
+            }
+            if !progressed {
+                return;
+            }
+        }
+        tracing::error!(execution_id = %self.view.execution.id, "the core did not settle");
+    }
+
+    /// Writes the step: the execution, changed task runs and new logs, in one transaction.
+    async fn persist(&mut self) -> Result<(), EngineError> {
+        if self.dirty.is_empty() && self.logs.is_empty() && !self.execution_dirty {
+            return Ok(());
+        }
+        self.view.execution.version += 1;
+        let task_runs: Vec<TaskRun> = self.dirty.iter().filter_map(|id| self.positions.get(id)).map(|&i| self.view.task_runs[i].clone()).collect();
+        let transition = Transition {
+            execution: Some(self.view.execution.clone()),
+            task_runs,
+            logs: std::mem::take(&mut self.logs),
+            release_slot: self.release_slot.then(|| self.view.execution.id.clone()),
+        };
+        match self.inner.store.apply(&transition).await {
+            Ok(()) => {}
+            Err(StoreError::Conflict { .. }) => {
+                // Someone else wrote this execution (another engine, a restart): start over
+                // from what is stored rather than overwrite it.
+                let fresh = Drive::load(Arc::clone(&self.inner), &self.view.execution.id).await?;
+                self.view = fresh.view;
+                self.positions = fresh.positions;
+                self.dirty.clear();
+                self.execution_dirty = false;
+                self.effects.clear();
+                return Ok(());
+            }
+            Err(e) => return Err(e.into()),
+        }
+        if self.inner.events.receiver_count() > 0 {
+            for tr in &transition.task_runs {
+                let _ = self.inner.events.send(TaskRunEvent {
+                    execution_id: tr.execution_id.clone(),
+                    task_id: tr.task_id.clone(),
+                    value: tr.value.clone(),
+                    state: tr.state,
+                    date: tr.history.last().map_or(tr.created, |h| h.date),
+                });
+            }
+        }
+        self.dirty.clear();
+        self.execution_dirty = false;
+        Ok(())
+    }
+
+    fn finished(&mut self) {
+        let e = &self.view.execution;
+        let _ = self.inner.terminal.send(e.clone());
+        if let Some(parent) = &e.parent {
+            self.inner.command(&parent.execution_id, Command::Wake);
+        }
+        if self.flow.concurrency.is_some() {
+            // A slot was freed: queued executions of this flow may start.
+            let owners: Vec<_> = self.inner.owners.lock().map(|o| o.values().cloned().collect()).unwrap_or_default();
+            for tx in owners {
+                let _ = tx.send(Command::Wake);
+            }
+        }
+    }
+
+    async fn try_dequeue(&mut self) -> Result<(), EngineError> {
+        let Some(c) = &self.flow.concurrency else {
+            self.set_execution_state(State::Created, Utc::now());
+            return Ok(());
+        };
+        let e = &self.view.execution;
+        if self.inner.store.acquire_slot(&e.namespace, &e.flow_id, c.limit as i64, &e.id).await? {
+            self.set_execution_state(State::Created, Utc::now());
+        }
+        Ok(())
+    }
+
+    /// Task runs a dead engine left RUNNING inline: a Sleep resumes its timer (or sleeps
+    /// again), anything else fails (and is retried if its policy allows).
+    fn recover(&mut self) {
+        let now = Utc::now();
+        let stuck: Vec<String> = self
+            .view
+            .task_runs
+            .iter()
+            .filter(|t| t.state == State::Running && t.dispatch == Dispatch::Inline)
+            .filter(|t| self.tasks.get(&t.task_id).is_some_and(|task| task.category() == Category::Runnable))
+            .map(|t| t.id.clone())
+            .collect();
+        for id in stuck {
+            let Some(&i) = self.positions.get(&id) else { continue };
+            let tr = &self.view.task_runs[i];
+            let is_sleep = self.tasks.get(&tr.task_id).is_some_and(|t| matches!(t.kind, TaskKind::Sleep(_)));
+            if is_sleep {
+                if internal(tr, "until").is_none() {
+                    self.effects.push(Effect::RunInline(id));
+                }
+                continue;
+            }
+            let message = format!("engine restarted while the task `{}` was running", tr.task_id);
+            self.log(&id, Level::Error, message.clone(), now);
+            self.finish_task_run(&id, State::Failed, Some(message), now);
+        }
+    }
+
+    /// Reloads what others may have changed: worker task runs and subflow children.
+    async fn refresh_external(&mut self) -> Result<(), EngineError> {
+        let waiting_worker = self.view.task_runs.iter().any(|t| t.dispatch == Dispatch::Worker && !t.state.is_terminal());
+        if waiting_worker {
+            let stored = self.inner.store.task_runs(&self.view.execution.id).await?;
+            for s in stored {
+                if s.dispatch != Dispatch::Worker || self.dirty.contains(&s.id) {
+                    continue;
+                }
+                if let Some(&i) = self.positions.get(&s.id)
+                    && self.view.task_runs[i] != s
+                {
+                    self.view.task_runs[i] = s;
+                }
+            }
+        }
+        let children: Vec<(String, String)> = self
+            .view
+            .task_runs
+            .iter()
+            .filter(|t| t.state == State::Running)
+            .filter_map(|t| internal(t, "executionId").and_then(|v| v.as_str()).map(|c| (t.id.clone(), c.to_string())))
+            .collect();
+        for (tr_id, child_id) in children {
+            let Some(child) = self.inner.store.execution(&child_id).await? else { continue };
+            if child.state.is_terminal() {
+                self.subflow_ended(&tr_id, &child).await;
+            }
+        }
+        Ok(())
+    }
+
+    async fn command(&mut self, cmd: Command) {
+        let now = Utc::now();
+        match cmd {
+            Command::Wake => {}
+            Command::Kill => {
+                if !self.view.execution.state.is_terminal() && self.view.execution.state != State::Killing {
+                    self.set_execution_state(State::Killing, now);
+                }
+            }
+            Command::Resume(inputs, reply) => {
+                let result = self.resume(inputs, now);
+                let _ = reply.send(result);
+            }
+        }
+    }
+
+    /// Sets the execution's (non-terminal) state.
+    pub fn set_execution_state(&mut self, state: State, now: DateTime<Utc>) {
+        let e = &mut self.view.execution;
+        e.state = state;
+        e.history.push(StateChange { state, date: now });
+        if state == State::Running && e.started.is_none() {
+            e.started = Some(now);
+        }
+        self.execution_dirty = true;
+    }
+
+    /// Appends a log line of a task run.
+    pub fn log(&mut self, task_run_id: &str, level: Level, message: String, now: DateTime<Utc>) {
+        let Some(&i) = self.positions.get(task_run_id) else { return };
+        let tr = &self.view.task_runs[i];
+        self.logs.push(NewLog {
+            execution_id: tr.execution_id.clone(),
+            task_run_id: Some(tr.id.clone()),
+            task_id: Some(tr.task_id.clone()),
+            attempt: Some(tr.attempts.len().saturating_sub(1) as i32),
+            level,
+            message,
+            timestamp: now,
+        });
+    }
+
+    /// Moves a task run to a state; a terminal one ends its attempt too.
+    pub fn finish_task_run(&mut self, id: &str, state: State, error: Option<String>, now: DateTime<Utc>) {
+        let Some(&i) = self.positions.get(id) else { return };
+        let tr = &mut self.view.task_runs[i];
+        tr.state = state;
+        tr.history.push(StateChange { state, date: now });
+        if state.is_terminal() {
+            tr.ended = Some(now);
+            if let Some(a) = tr.attempts.last_mut().filter(|a| a.ended.is_none()) {
+                a.state = state;
+                a.ended = Some(now);
+                a.message = error.clone();
+            }
+        }
+        if error.is_some() {
+            tr.error = error;
+        }
+        self.dirty.insert(id.to_string());
+    }
+}

@@ -1,0 +1,309 @@
+//! The driver: `Engine` owns the executions of this process. Each execution is driven by one
+//! tokio task (its owner) that holds the execution in memory, asks the core what comes next,
+//! persists the whole step with one `store.apply`, and only then acts (runs inline tasks,
+//! creates subflow executions). A background loop (`run`) adopts every non-terminal execution
+//! found in the store: at start-up this is crash recovery.
+
+mod apply;
+mod commands;
+mod drive;
+mod start;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::Utc;
+use serde_json::{Map, Value};
+use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio_util::sync::CancellationToken;
+
+use crate::engine::error::EngineError;
+use crate::engine::inputs::resolve_inputs;
+use crate::engine::resolver::FlowResolver;
+use crate::engine::services::StoreServices;
+use crate::spec::ConcurrencyBehavior;
+use crate::store::model::{Execution, Label, ParentRef, State, StateChange};
+use crate::store::{Store, Transition};
+use crate::template::Renderer;
+
+/// The label tying an execution to the root of its subflow tree (as in Kestra).
+pub const CORRELATION_ID: &str = "system.correlationId";
+
+/// Engine settings.
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// Where tasks write files (`kestra:///` URIs).
+    pub data_dir: PathBuf,
+    /// How often waiting executions look at the store (worker results, queues).
+    pub poll_interval: Duration,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig { data_dir: PathBuf::from("baton-data"), poll_interval: Duration::from_millis(100) }
+    }
+}
+
+/// A task run's state changed (for live progress).
+#[derive(Debug, Clone)]
+pub struct TaskRunEvent {
+    pub execution_id: String,
+    pub task_id: String,
+    pub value: Option<String>,
+    pub state: State,
+    pub date: chrono::DateTime<Utc>,
+}
+
+/// Requests sent to an execution's owner.
+pub(crate) enum Command {
+    Wake,
+    Kill,
+    Resume(Map<String, Value>, oneshot::Sender<Result<(), EngineError>>),
+}
+
+/// Runs executions; cheap to clone.
+#[derive(Clone)]
+pub struct Engine {
+    inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub store: Arc<dyn Store>,
+    pub renderer: Renderer,
+    pub flows: Arc<dyn FlowResolver>,
+    pub config: EngineConfig,
+    pub services: Arc<StoreServices>,
+    pub envs: Value,
+    pub terminal: broadcast::Sender<Execution>,
+    pub events: broadcast::Sender<TaskRunEvent>,
+    pub owners: Mutex<HashMap<String, mpsc::UnboundedSender<Command>>>,
+    pub stopping: CancellationToken,
+}
+
+impl Engine {
+    /// An engine over a store, a renderer and a flow resolver.
+    pub fn new(store: Arc<dyn Store>, renderer: Renderer, flows: Arc<dyn FlowResolver>, config: EngineConfig) -> Engine {
+        let services = Arc::new(StoreServices { store: Arc::clone(&store), data_dir: config.data_dir.clone() });
+        let (terminal, _) = broadcast::channel(4096);
+        let (events, _) = broadcast::channel(4096);
+        Engine {
+            inner: Arc::new(Inner {
+                store,
+                renderer,
+                flows,
+                config,
+                services,
+                envs: crate::template::envs_from_process(),
+                terminal,
+                events,
+                owners: Mutex::new(HashMap::new()),
+                stopping: CancellationToken::new(),
+            }),
+        }
+    }
+
+    /// Executions reaching a terminal state (flow triggers, webhooks, the CLI).
+    pub fn subscribe_terminal(&self) -> broadcast::Receiver<Execution> {
+        self.inner.terminal.subscribe()
+    }
+
+    /// Task-run state changes, as they are persisted.
+    pub fn subscribe_events(&self) -> broadcast::Receiver<TaskRunEvent> {
+        self.inner.events.subscribe()
+    }
+
+    /// The store the engine writes to.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.inner.store
+    }
+
+    /// Validates inputs, creates an execution of the live revision of a flow and starts it.
+    /// Invalid inputs create nothing.
+    pub async fn start_execution(
+        &self,
+        namespace: &str,
+        flow_id: &str,
+        inputs: Map<String, Value>,
+        labels: Vec<Label>,
+        trigger: Option<Value>,
+    ) -> Result<Execution, EngineError> {
+        self.inner.start(namespace, flow_id, None, inputs, labels, trigger, None).await
+    }
+
+    /// Waits until an execution is terminal and returns it.
+    pub async fn wait_for(&self, id: &str) -> Result<Execution, EngineError> {
+        let mut rx = self.inner.terminal.subscribe();
+        loop {
+            let stored = self.inner.store.execution(id).await?.ok_or_else(|| EngineError::ExecutionNotFound(id.into()))?;
+            if stored.state.is_terminal() {
+                return Ok(stored);
+            }
+            let deadline = tokio::time::sleep(Duration::from_secs(1));
+            tokio::select! {
+                got = rx.recv() => match got {
+                    Ok(e) if e.id == id => return Ok(e),
+                    Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
+                    Err(broadcast::error::RecvError::Closed) => return Err(EngineError::Stopped),
+                },
+                _ = deadline => {}
+            }
+        }
+    }
+
+    /// Waits until an execution is in one of `states` (polling the store).
+    pub async fn wait_for_state(&self, id: &str, states: &[State]) -> Result<Execution, EngineError> {
+        loop {
+            let e = self.inner.store.execution(id).await?.ok_or_else(|| EngineError::ExecutionNotFound(id.into()))?;
+            if states.contains(&e.state) {
+                return Ok(e);
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Kills an execution: running task runs are stopped (children first), then it ends KILLED.
+    pub async fn kill(&self, id: &str) -> Result<(), EngineError> {
+        let e = self.inner.store.execution(id).await?.ok_or_else(|| EngineError::ExecutionNotFound(id.into()))?;
+        if e.state.is_terminal() {
+            return Err(EngineError::WrongState { id: id.into(), state: e.state.to_string(), action: "kill" });
+        }
+        self.inner.command(id, Command::Kill);
+        Ok(())
+    }
+
+    /// Resumes a paused execution with the Pause's `onResume` inputs.
+    pub async fn resume(&self, id: &str, inputs: Map<String, Value>) -> Result<(), EngineError> {
+        let (tx, rx) = oneshot::channel();
+        self.inner.command(id, Command::Resume(inputs, tx));
+        rx.await.map_err(|_| EngineError::Stopped)?
+    }
+
+    /// Restarts a FAILED (or KILLED) execution from its failed task runs.
+    pub async fn restart(&self, id: &str) -> Result<Execution, EngineError> {
+        commands::restart(&self.inner, id).await
+    }
+
+    /// Replays an execution from a task run into a new execution (`originalId` set).
+    pub async fn replay(&self, id: &str, task_run_id: &str) -> Result<Execution, EngineError> {
+        commands::replay(&self.inner, id, task_run_id).await
+    }
+
+    /// Adopts every non-terminal execution of the store not driven yet; returns how many.
+    pub async fn drive_pending(&self) -> Result<usize, EngineError> {
+        let ids = self.inner.store.executions_to_drive().await?;
+        let mut adopted = 0;
+        for id in ids {
+            if self.inner.adopt(&id) {
+                adopted += 1;
+            }
+        }
+        Ok(adopted)
+    }
+
+    /// The background loop: adopts pending executions (crash recovery first) until `shutdown`.
+    pub async fn run(&self, shutdown: CancellationToken) {
+        loop {
+            if let Err(e) = self.drive_pending().await {
+                tracing::warn!(error = %e, "cannot list executions to drive");
+            }
+            tokio::select! {
+                _ = shutdown.cancelled() => break,
+                _ = tokio::time::sleep(self.inner.config.poll_interval.max(Duration::from_millis(50)) * 5) => {}
+            }
+        }
+        self.inner.stopping.cancel();
+    }
+}
+
+impl Inner {
+    /// Sends a command to the owner of an execution, adopting it first if needed.
+    pub fn command(self: &Arc<Self>, id: &str, command: Command) {
+        self.adopt(id);
+        let sender = self.owners.lock().ok().and_then(|o| o.get(id).cloned());
+        if let Some(tx) = sender
+            && let Err(mpsc::error::SendError(cmd)) = tx.send(command)
+            && let Command::Resume(_, reply) = cmd
+        {
+            let _ = reply.send(Err(EngineError::Stopped));
+        }
+    }
+
+    /// Starts an owner task for an execution unless one exists; true if it started one.
+    pub fn adopt(self: &Arc<Self>, id: &str) -> bool {
+        let Ok(mut owners) = self.owners.lock() else { return false };
+        if owners.contains_key(id) {
+            return false;
+        }
+        let (tx, rx) = mpsc::unbounded_channel();
+        owners.insert(id.to_string(), tx);
+        drop(owners);
+        let inner = Arc::clone(self);
+        let id = id.to_string();
+        tokio::spawn(async move { drive::own(inner, id, rx).await });
+        true
+    }
+
+    /// Creates an execution (optionally as a subflow child with a chosen id) and starts it.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn start(
+        self: &Arc<Self>,
+        namespace: &str,
+        flow_id: &str,
+        revision: Option<i64>,
+        inputs: Map<String, Value>,
+        labels: Vec<Label>,
+        trigger: Option<Value>,
+        child: Option<(String, ParentRef)>,
+    ) -> Result<Execution, EngineError> {
+        let resolved = self.flows.resolve(namespace, flow_id, revision).await?;
+        let flow = &resolved.flow;
+        let inputs = resolve_inputs(&flow.inputs, &inputs)?;
+        let now = Utc::now();
+        let mut e = Execution::new(namespace, flow_id, resolved.revision, now);
+        if let Some((id, parent)) = child {
+            e.id = id;
+            e.parent = Some(parent);
+        }
+        e.commit = resolved.commit.clone();
+        e.inputs = Value::Object(inputs);
+        e.variables = Value::Object(flow.variables.clone());
+        e.trigger = trigger;
+        e.labels = flow.labels.0.iter().map(|l| Label::new(&l.key, &l.value)).collect();
+        for l in labels {
+            match e.labels.iter_mut().find(|x| x.key == l.key) {
+                Some(x) => x.value = l.value,
+                None => e.labels.push(l),
+            }
+        }
+        if !e.labels.iter().any(|l| l.key == CORRELATION_ID) {
+            let id = e.id.clone();
+            e.labels.push(Label::new(CORRELATION_ID, id));
+        }
+        self.store.create_execution(&e).await?;
+        if let Some(c) = &flow.concurrency
+            && !self.store.acquire_slot(namespace, flow_id, c.limit as i64, &e.id).await?
+        {
+            let (state, error) = match c.behavior {
+                ConcurrencyBehavior::Queue => (State::Queued, None),
+                ConcurrencyBehavior::Cancel => (State::Cancelled, None),
+                ConcurrencyBehavior::Fail => (State::Failed, Some(format!("flow `{}` reached its concurrency limit of {}", flow.uid(), c.limit))),
+            };
+            e.state = state;
+            e.history.push(StateChange { state, date: now });
+            e.error = error;
+            if state.is_terminal() {
+                e.ended = Some(now);
+            }
+            e.version += 1;
+            self.store.apply(&Transition::execution(e.clone())).await?;
+            if state.is_terminal() {
+                let _ = self.terminal.send(e.clone());
+                return Ok(e);
+            }
+        }
+        self.adopt(&e.id);
+        Ok(e)
+    }
+}

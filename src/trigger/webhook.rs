@@ -1,0 +1,112 @@
+//! Webhook triggers: `/api/v1/executions/webhook/{namespace}/{flowId}/{key}` starts the live
+//! flow whose enabled `Webhook` trigger has this key (compared in constant time). The request's
+//! `body` (JSON when it parses, else text), `headers` and query `parameters` become the
+//! execution's `trigger` variables; `wait` holds the response until the execution ends and
+//! `returnOutputs` answers with its outputs.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+use subtle::ConstantTimeEq;
+
+use crate::deploy::LiveRegistry;
+use crate::spec::TriggerKind;
+use crate::spec::trigger::Webhook;
+use crate::store::model::Execution;
+
+use super::conditions::{Facts, holds, render_value};
+use super::{Launcher, TriggerError};
+
+/// A webhook call as the HTTP layer received it.
+#[derive(Debug, Clone, Default)]
+pub struct WebhookCall {
+    pub method: String,
+    /// Header name (lower case) -> values.
+    pub headers: BTreeMap<String, Vec<String>>,
+    /// Query parameter -> values.
+    pub parameters: BTreeMap<String, Vec<String>>,
+    pub body: bytes::Bytes,
+}
+
+/// What the call did.
+#[derive(Debug)]
+pub enum WebhookOutcome {
+    /// No live flow, or no enabled webhook trigger with this key (also for a wrong key, so a
+    /// caller cannot probe which flows exist).
+    NotFound,
+    /// The trigger's conditions do not hold: nothing started.
+    ConditionsNotMet,
+    /// An execution started (and, with `wait`, ended).
+    Started {
+        execution: Box<Execution>,
+        /// With `returnOutputs`: answer with the outputs rather than the execution.
+        return_outputs: bool,
+    },
+}
+
+/// Handles one webhook call.
+pub async fn handle(
+    registry: &LiveRegistry,
+    launcher: &Arc<dyn Launcher>,
+    namespace: &str,
+    flow_id: &str,
+    key: &str,
+    call: WebhookCall,
+) -> Result<WebhookOutcome, TriggerError> {
+    let Some(live) = registry.get(namespace, flow_id).filter(|lf| !lf.flow.disabled) else {
+        return Ok(WebhookOutcome::NotFound);
+    };
+    let found = live.flow.triggers.iter().filter(|t| !t.disabled).find_map(|t| match &t.kind {
+        TriggerKind::Webhook(w) if bool::from(w.key.as_bytes().ct_eq(key.as_bytes())) => Some((t, w)),
+        _ => None,
+    });
+    let Some((trigger, webhook)) = found else {
+        return Ok(WebhookOutcome::NotFound);
+    };
+    let variables = trigger_variables(&call);
+    let vars = json!({ "trigger": variables });
+    let facts = Facts { date: chrono::Utc::now().with_timezone(&chrono_tz::UTC), execution: None, vars: &vars };
+    if !trigger.conditions.iter().all(|c| holds(c, &facts)) {
+        return Ok(WebhookOutcome::ConditionsNotMet);
+    }
+    let inputs = render_value(&Value::Object(webhook.inputs.clone()), &vars).map_err(|message| {
+        TriggerError::Render { trigger: format!("{namespace}.{flow_id}.{}", trigger.id), message }
+    })?;
+    let record = json!({ "id": trigger.id, "type": trigger.type_name, "variables": variables });
+    let execution = launcher
+        .start(namespace, flow_id, inputs.as_object().cloned().unwrap_or_default(), Vec::new(), Some(record))
+        .await?;
+    finish(launcher, webhook, execution).await
+}
+
+async fn finish(
+    launcher: &Arc<dyn Launcher>,
+    webhook: &Webhook,
+    execution: Execution,
+) -> Result<WebhookOutcome, TriggerError> {
+    let execution = if webhook.wait {
+        launcher.wait_for(&execution.id).await?
+    } else {
+        execution
+    };
+    Ok(WebhookOutcome::Started {
+        execution: Box::new(execution),
+        return_outputs: webhook.wait && webhook.return_outputs,
+    })
+}
+
+/// `trigger.body`, `trigger.headers`, `trigger.parameters`.
+fn trigger_variables(call: &WebhookCall) -> Value {
+    let body = match serde_json::from_slice::<Value>(&call.body) {
+        Ok(v) => v,
+        Err(_) if call.body.is_empty() => Value::Null,
+        Err(_) => Value::String(String::from_utf8_lossy(&call.body).into_owned()),
+    };
+    json!({
+        "body": body,
+        "headers": call.headers,
+        "parameters": call.parameters,
+        "method": call.method,
+    })
+}

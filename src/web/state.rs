@@ -1,0 +1,28 @@
+//! What the handlers share: the store, the live registry, the launcher, the sync loop's health
+//! and waker, and the push-webhook secret.
+
+use std::sync::Arc;
+
+use tokio::sync::Notify;
+
+use crate::deploy::{LiveRegistry, SyncHealth};
+use crate::source::Secret;
+use crate::store::Store;
+use crate::trigger::Launcher;
+
+/// Shared by every handler; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub registry: Arc<LiveRegistry>,
+    pub launcher: Arc<dyn Launcher>,
+    pub health: Arc<SyncHealth>,
+    /// Notified by a verified push webhook: the sync loop fetches at once.
+    pub wake: Arc<Notify>,
+    /// The shared secret of push webhooks; none refuses them all.
+    pub webhook_secret: Option<Secret>,
+    /// The repository's name in the sync status (sanitized URL or path).
+    pub repo: String,
+    /// The tracked branch.
+    pub branch: String,
+}
