@@ -7,13 +7,13 @@ use std::time::Duration;
 
 use baton::engine::context::ExecutionScope;
 use baton::engine::view::ExecutionView;
+use baton::engine::view::public_outputs;
 use baton::engine::{Engine, EngineConfig, StoreFlowResolver, flow_identity, parse_flow};
 use baton::spec::Flow;
-use baton::engine::view::public_outputs;
-use baton::store::model::{Execution, Label, NewRevision, State, TaskRun};
-use baton::store::{LogFilter, Store, open_store};
 #[allow(unused_imports)]
 use baton::store::model::Level;
+use baton::store::model::{Execution, Label, NewRevision, State, TaskRun};
+use baton::store::{LogFilter, Store, open_store};
 use baton::template::Renderer;
 use serde_json::{Map, Value, json};
 
@@ -27,16 +27,46 @@ const SKIPPED: &[(&str, &str)] = &[
     ("waitfor-multiple-tasks*", "WaitFor is not supported yet"),
     ("waitfor-no-success*", "WaitFor is not supported yet"),
     ("resume-execution*", "the Resume task is not supported yet"),
-    ("trigger-toggle*", "the Toggle task needs the trigger module"),
-    ("retry-new-execution-task-attempts*", "flow retry CREATE_NEW_EXECUTION is not supported yet"),
-    ("retry-new-execution-task-duration*", "flow retry CREATE_NEW_EXECUTION is not supported yet"),
-    ("allow-failure", "Kestra's test runs it without its required input `crash` (runOne skips input validation); baton enforces required inputs (allow-failure#1 runs with it)"),
-    ("restart-each#3", "replay expectation without inputs while `failed` is required (Kestra's test skips input validation)"),
-    ("each-object*", "template: the `is json` test is not implemented"),
-    ("inputs-large#1", "Kestra's JDBC queue refuses messages over 1 MiB; baton has no such limit"),
-    ("state#1", "template: currentEachOutput() is not implemented"),
-    ("test-current-output*", "template: currentEachOutput() is not implemented"),
-    ("get-log-executionid*", "Kestra counts 3 log lines (its Sleep logs one); baton's Sleep logs nothing"),
+    (
+        "trigger-toggle*",
+        "the Toggle task needs the trigger module",
+    ),
+    (
+        "retry-new-execution-task-attempts*",
+        "flow retry CREATE_NEW_EXECUTION is not supported yet",
+    ),
+    (
+        "retry-new-execution-task-duration*",
+        "flow retry CREATE_NEW_EXECUTION is not supported yet",
+    ),
+    (
+        "allow-failure",
+        "Kestra's test runs it without its required input `crash` (runOne skips input validation); baton enforces required inputs (allow-failure#1 runs with it)",
+    ),
+    (
+        "restart-each#3",
+        "replay expectation without inputs while `failed` is required (Kestra's test skips input validation)",
+    ),
+    (
+        "each-object*",
+        "template: the `is json` test is not implemented",
+    ),
+    (
+        "inputs-large#1",
+        "Kestra's JDBC queue refuses messages over 1 MiB; baton has no such limit",
+    ),
+    (
+        "state#1",
+        "template: currentEachOutput() is not implemented",
+    ),
+    (
+        "test-current-output*",
+        "template: currentEachOutput() is not implemented",
+    ),
+    (
+        "get-log-executionid*",
+        "Kestra counts 3 log lines (its Sleep logs one); baton's Sleep logs nothing",
+    ),
 ];
 
 pub struct Harness {
@@ -51,7 +81,11 @@ impl Harness {
         let url = format!("sqlite://{}", dir.path().join("baton.db").display());
         let store = open_store(&url).await.expect("store opens");
         let engine = engine_on(&store, dir.path());
-        Harness { store, engine, _dir: dir }
+        Harness {
+            store,
+            engine,
+            _dir: dir,
+        }
     }
 
     pub async fn deploy(&self, path: &Path) -> (String, String) {
@@ -61,7 +95,14 @@ impl Harness {
     pub async fn deploy_source(&self, source: &str) -> (String, String) {
         let (namespace, id) = flow_identity(source).expect("flow has an identity");
         self.store
-            .deploy_revision(NewRevision { namespace: namespace.clone(), id: id.clone(), source: source.into(), commit: None, path: None, author: None })
+            .deploy_revision(NewRevision {
+                namespace: namespace.clone(),
+                id: id.clone(),
+                source: source.into(),
+                commit: None,
+                path: None,
+                author: None,
+            })
             .await
             .expect("deploys");
         (namespace, id)
@@ -69,8 +110,21 @@ impl Harness {
 
     pub async fn run(&self, source: &str, inputs: Value) -> (Execution, Vec<TaskRun>) {
         let (ns, id) = self.deploy_source(source).await;
-        let e = self.engine.start_execution(&ns, &id, inputs.as_object().cloned().unwrap_or_default(), Vec::new(), None).await.expect("starts");
-        let done = tokio::time::timeout(Duration::from_secs(30), self.engine.wait_for(&e.id)).await.expect("ends in time").expect("ends");
+        let e = self
+            .engine
+            .start_execution(
+                &ns,
+                &id,
+                inputs.as_object().cloned().unwrap_or_default(),
+                Vec::new(),
+                None,
+            )
+            .await
+            .expect("starts");
+        let done = tokio::time::timeout(Duration::from_secs(30), self.engine.wait_for(&e.id))
+            .await
+            .expect("ends in time")
+            .expect("ends");
         let runs = self.store.task_runs(&done.id).await.expect("task runs");
         (done, runs)
     }
@@ -78,7 +132,10 @@ impl Harness {
 
 pub fn engine_on(store: &Arc<dyn Store>, data: &Path) -> Engine {
     let resolver = Arc::new(StoreFlowResolver::new(Arc::clone(store)));
-    let config = EngineConfig { data_dir: data.join("data"), poll_interval: Duration::from_millis(20) };
+    let config = EngineConfig {
+        data_dir: data.join("data"),
+        poll_interval: Duration::from_millis(20),
+    };
     Engine::new(Arc::clone(store), Renderer::new(), resolver, config)
 }
 
@@ -86,7 +143,14 @@ async fn deploy(store: &Arc<dyn Store>, path: &Path) -> (String, String) {
     let source = std::fs::read_to_string(path).expect("flow file reads");
     let (namespace, id) = flow_identity(&source).expect("flow has an identity");
     store
-        .deploy_revision(NewRevision { namespace: namespace.clone(), id: id.clone(), source, commit: None, path: None, author: None })
+        .deploy_revision(NewRevision {
+            namespace: namespace.clone(),
+            id: id.clone(),
+            source,
+            commit: None,
+            path: None,
+            author: None,
+        })
         .await
         .expect("deploys");
     (namespace, id)
@@ -99,9 +163,25 @@ fn in_scope(type_name: &str) -> bool {
     if type_name.contains(".trigger.Schedule") || type_name.ends_with(".trigger.Flow") {
         return true;
     }
-    let Some(t) = baton::spec::catalogue::task_type(type_name) else { return false };
+    let Some(t) = baton::spec::catalogue::task_type(type_name) else {
+        return false;
+    };
     let short = t.name.rsplit('.').next().unwrap_or_default();
-    let inline = ["Log", "Echo", "Return", "Sleep", "OutputValues", "Labels", "Set", "Get", "Delete", "Fetch", "Fail", "Exit"].contains(&short);
+    let inline = [
+        "Log",
+        "Echo",
+        "Return",
+        "Sleep",
+        "OutputValues",
+        "Labels",
+        "Set",
+        "Get",
+        "Delete",
+        "Fetch",
+        "Fail",
+        "Exit",
+    ]
+    .contains(&short);
     let flowable = t.category == baton::spec::Category::Flowable && short != "WaitFor";
     inline || flowable
 }
@@ -113,16 +193,25 @@ struct Scenario {
 }
 
 fn scenarios() -> (Vec<Scenario>, usize, Vec<String>) {
-    let manifest: Vec<Value> = serde_json::from_str(&std::fs::read_to_string(format!("{COMPAT}/manifest.json")).expect("manifest")).expect("manifest JSON");
+    let manifest: Vec<Value> = serde_json::from_str(
+        &std::fs::read_to_string(format!("{COMPAT}/manifest.json")).expect("manifest"),
+    )
+    .expect("manifest JSON");
     let mut out = Vec::new();
     let mut skipped = 0;
     let mut out_of_scope = Vec::new();
     for entry in &manifest {
         let id = entry["id"].as_str().unwrap_or_default().to_string();
-        if entry["core_only"] != json!(true) || entry["expect_valid"] != json!(true) || entry.get("run").is_none_or(Value::is_null) {
+        if entry["core_only"] != json!(true)
+            || entry["expect_valid"] != json!(true)
+            || entry.get("run").is_none_or(Value::is_null)
+        {
             continue;
         }
-        let types: Vec<&str> = entry["types"].as_array().map(|t| t.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+        let types: Vec<&str> = entry["types"]
+            .as_array()
+            .map(|t| t.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
         if !types.iter().all(|t| in_scope(t)) {
             out_of_scope.push(id);
             continue;
@@ -130,15 +219,32 @@ fn scenarios() -> (Vec<Scenario>, usize, Vec<String>) {
         let listed = |id: &str| SKIPPED.iter().any(|(s, _)| *s == id);
         let file = Path::new(COMPAT).join(entry["file"].as_str().unwrap_or_default());
         let mut runs = vec![entry["run"].clone()];
-        runs.extend(entry["additional_runs"].as_array().cloned().unwrap_or_default());
+        runs.extend(
+            entry["additional_runs"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default(),
+        );
         for (i, run) in runs.into_iter().enumerate() {
-            let sid = if i == 0 { id.clone() } else { format!("{id}#{i}") };
+            let sid = if i == 0 {
+                id.clone()
+            } else {
+                format!("{id}#{i}")
+            };
             // `id*` skips every run of an entry, `id` or `id#n` one run.
             if listed(&sid) || listed(&format!("{id}*")) {
                 skipped += 1;
                 continue;
             }
-            out.push(Scenario { id: if i == 0 { id.clone() } else { format!("{id}#{i}") }, file: file.clone(), run });
+            out.push(Scenario {
+                id: if i == 0 {
+                    id.clone()
+                } else {
+                    format!("{id}#{i}")
+                },
+                file: file.clone(),
+                run,
+            });
         }
     }
     (out, skipped, out_of_scope)
@@ -157,16 +263,35 @@ fn fresh_inputs(run: &Value) -> Map<String, Value> {
 async fn play(h: &Harness, s: &Scenario) -> Result<(), String> {
     let source = std::fs::read_to_string(&s.file).map_err(|e| e.to_string())?;
     let (ns, id) = flow_identity(&source)?;
-    let labels: Vec<Label> = s.run["labels"].as_object().map(|m| m.iter().map(|(k, v)| Label::new(k, v.as_str().unwrap_or_default())).collect()).unwrap_or_default();
-    let e = h.engine.start_execution(&ns, &id, fresh_inputs(&s.run), labels, None).await.map_err(|e| e.to_string())?;
+    let labels: Vec<Label> = s.run["labels"]
+        .as_object()
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| Label::new(k, v.as_str().unwrap_or_default()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let e = h
+        .engine
+        .start_execution(&ns, &id, fresh_inputs(&s.run), labels, None)
+        .await
+        .map_err(|e| e.to_string())?;
     let expected_state = s.run["state"].as_str();
     let followup = &s.run["followup"];
     let wait = |states: Vec<State>| {
         let engine = h.engine.clone();
         let id = e.id.clone();
-        async move { tokio::time::timeout(Duration::from_secs(40), engine.wait_for_state(&id, &states)).await.map_err(|_| format!("did not reach {states:?} in time"))?.map_err(|e| e.to_string()) }
+        async move {
+            tokio::time::timeout(Duration::from_secs(40), engine.wait_for_state(&id, &states))
+                .await
+                .map_err(|_| format!("did not reach {states:?} in time"))?
+                .map_err(|e| e.to_string())
+        }
     };
-    let terminal: Vec<State> = baton::store::model::ALL_STATES.into_iter().filter(|s| s.is_terminal()).collect();
+    let terminal: Vec<State> = baton::store::model::ALL_STATES
+        .into_iter()
+        .filter(|s| s.is_terminal())
+        .collect();
     let mut done = match expected_state {
         Some("PAUSED") => wait(vec![State::Paused]).await?,
         Some("RUNNING") => {
@@ -179,28 +304,48 @@ async fn play(h: &Harness, s: &Scenario) -> Result<(), String> {
     if let Some(state) = expected_state
         && done.state.as_str() != state
     {
-        return Err(format!("state {} (error {:?}), expected {state}", done.state, done.error));
+        return Err(format!(
+            "state {} (error {:?}), expected {state}",
+            done.state, done.error
+        ));
     }
-    let runs = h.store.task_runs(&done.id).await.map_err(|e| e.to_string())?;
+    let runs = h
+        .store
+        .task_runs(&done.id)
+        .await
+        .map_err(|e| e.to_string())?;
     let flow = parse_flow(&source, &[])?;
     check(&s.run, &done, &runs, &flow)?;
     if followup.is_object() {
         let action = followup["action"].as_str().unwrap_or_default();
         if action.contains("restart") {
-            h.engine.restart(&done.id).await.map_err(|e| e.to_string())?;
+            h.engine
+                .restart(&done.id)
+                .await
+                .map_err(|e| e.to_string())?;
             tokio::time::sleep(Duration::from_millis(50)).await;
         } else if action.contains("kill") {
             h.engine.kill(&done.id).await.map_err(|e| e.to_string())?;
         } else {
-            h.engine.resume(&done.id, Map::new()).await.map_err(|e| e.to_string())?;
+            h.engine
+                .resume(&done.id, Map::new())
+                .await
+                .map_err(|e| e.to_string())?;
         }
         done = wait(terminal).await?;
         if let Some(state) = followup["state"].as_str()
             && done.state.as_str() != state
         {
-            return Err(format!("after follow-up: state {} (error {:?}), expected {state}", done.state, done.error));
+            return Err(format!(
+                "after follow-up: state {} (error {:?}), expected {state}",
+                done.state, done.error
+            ));
         }
-        let runs = h.store.task_runs(&done.id).await.map_err(|e| e.to_string())?;
+        let runs = h
+            .store
+            .task_runs(&done.id)
+            .await
+            .map_err(|e| e.to_string())?;
         check(followup, &done, &runs, &flow).map_err(|e| format!("after follow-up: {e}"))?;
     }
     Ok(())
@@ -210,14 +355,23 @@ fn check(run: &Value, e: &Execution, runs: &[TaskRun], flow: &Flow) -> Result<()
     if let Some(n) = run["task_runs"].as_u64()
         && runs.len() as u64 != n
     {
-        let ids: Vec<String> = runs.iter().map(|t| format!("{}={}", t.task_id, t.state)).collect();
+        let ids: Vec<String> = runs
+            .iter()
+            .map(|t| format!("{}={}", t.task_id, t.state))
+            .collect();
         return Err(format!("{} task runs, expected {n}: {ids:?}", runs.len()));
     }
     for (task, state) in run["task_states"].as_object().into_iter().flatten() {
         let found: Vec<&str> = if task.starts_with('$') {
-            task_run(runs, task).map(|t| t.state.as_str()).into_iter().collect()
+            task_run(runs, task)
+                .map(|t| t.state.as_str())
+                .into_iter()
+                .collect()
         } else {
-            runs.iter().filter(|t| &t.task_id == task).map(|t| t.state.as_str()).collect()
+            runs.iter()
+                .filter(|t| &t.task_id == task)
+                .map(|t| t.state.as_str())
+                .collect()
         };
         if !found.contains(&state.as_str().unwrap_or_default()) {
             return Err(format!("task `{task}` states {found:?}, expected {state}"));
@@ -231,17 +385,32 @@ fn check(run: &Value, e: &Execution, runs: &[TaskRun], flow: &Flow) -> Result<()
             None => got == n.as_u64().unwrap_or_default(),
         };
         if !ok {
-            return Err(format!("`{key}` has {} attempts, expected {n}", tr.attempts.len()));
+            return Err(format!(
+                "`{key}` has {} attempts, expected {n}",
+                tr.attempts.len()
+            ));
         }
     }
     for (key, expected) in run["outputs"].as_object().into_iter().flatten() {
         let (head, path) = split_key(key);
         let mut v = if head.starts_with('$') {
-            public_outputs(task_run(runs, head).ok_or_else(|| format!("no task run `{head}` for output `{key}`"))?)
+            public_outputs(
+                task_run(runs, head)
+                    .ok_or_else(|| format!("no task run `{head}` for output `{key}`"))?,
+            )
         } else {
             // `taskId.a.b` reads the execution's outputs tree (nested by ForEach value).
-            let view = ExecutionView { execution: e.clone(), task_runs: runs.to_vec() };
-            let scope = ExecutionScope { view: &view, flow, namespace_vars: &Map::new(), envs: &Value::Null };
+            let view = ExecutionView {
+                execution: e.clone(),
+                task_runs: runs.to_vec(),
+            };
+            let scope = ExecutionScope {
+                view: &view,
+                flow,
+                namespace_vars: &Map::new(),
+                envs: &Value::Null,
+                with_outputs: true,
+            };
             scope.outputs().get(head).cloned().unwrap_or(Value::Null)
         };
         for seg in path {
@@ -254,14 +423,24 @@ fn check(run: &Value, e: &Execution, runs: &[TaskRun], flow: &Flow) -> Result<()
             continue;
         }
         let expected = expected.as_str().unwrap_or_default();
-        let want = if let Some(task) = expected.strip_prefix("<task run id of ").and_then(|s| s.strip_suffix('>')) {
-            runs.iter().find(|t| t.task_id == task).map(|t| t.id.clone()).unwrap_or_default()
+        let want = if let Some(task) = expected
+            .strip_prefix("<task run id of ")
+            .and_then(|s| s.strip_suffix('>'))
+        {
+            runs.iter()
+                .find(|t| t.task_id == task)
+                .map(|t| t.id.clone())
+                .unwrap_or_default()
         } else if expected == "<execution id>" {
             e.id.clone()
         } else {
             expected.to_string()
         };
-        let got = e.labels.iter().find(|l| &l.key == key).map(|l| l.value.clone());
+        let got = e
+            .labels
+            .iter()
+            .find(|l| &l.key == key)
+            .map(|l| l.value.clone());
         if got.as_deref() != Some(want.as_str()) {
             return Err(format!("label `{key}` = {got:?}, expected {want}"));
         }
@@ -289,7 +468,10 @@ fn split_key(key: &str) -> (&str, Vec<&str>) {
 }
 
 fn task_run<'a>(runs: &'a [TaskRun], key: &str) -> Option<&'a TaskRun> {
-    if let Some(i) = key.strip_prefix("$taskRunList[").and_then(|r| r.strip_suffix(']')) {
+    if let Some(i) = key
+        .strip_prefix("$taskRunList[")
+        .and_then(|r| r.strip_suffix(']'))
+    {
         return runs.get(i.parse::<usize>().ok()?);
     }
     runs.iter().rev().find(|t| t.task_id == key)
@@ -305,26 +487,52 @@ fn text(v: &Value) -> String {
 fn matches(v: &Value, expected: &Value) -> Result<(), String> {
     if let Value::Object(m) = expected {
         if let Some(c) = m.get("contains") {
-            return if text(v).contains(&text(c)) { Ok(()) } else { Err(format!("does not contain {c}")) };
+            return if text(v).contains(&text(c)) {
+                Ok(())
+            } else {
+                Err(format!("does not contain {c}"))
+            };
         }
         if let Some(c) = m.get("startsWith") {
-            return if text(v).starts_with(&text(c)) { Ok(()) } else { Err(format!("does not start with {c}")) };
+            return if text(v).starts_with(&text(c)) {
+                Ok(())
+            } else {
+                Err(format!("does not start with {c}"))
+            };
         }
         if m.contains_key("notNull") {
-            return if v.is_null() { Err("is null".into()) } else { Ok(()) };
+            return if v.is_null() {
+                Err("is null".into())
+            } else {
+                Ok(())
+            };
         }
         if let Some(secs) = m.get("withinSecondsOfNow").and_then(Value::as_i64) {
             let d = chrono::DateTime::parse_from_rfc3339(&text(v)).map_err(|e| e.to_string())?;
-            let age = (chrono::Utc::now() - d.with_timezone(&chrono::Utc)).num_seconds().abs();
-            return if age <= secs { Ok(()) } else { Err(format!("{age}s from now")) };
+            let age = (chrono::Utc::now() - d.with_timezone(&chrono::Utc))
+                .num_seconds()
+                .abs();
+            return if age <= secs {
+                Ok(())
+            } else {
+                Err(format!("{age}s from now"))
+            };
         }
     }
     if let Some(s) = expected.as_str()
         && s.starts_with("<id of")
     {
-        return if v.is_null() { Err("is null".into()) } else { Ok(()) };
+        return if v.is_null() {
+            Err("is null".into())
+        } else {
+            Ok(())
+        };
     }
-    if v == expected || text(v) == text(expected) { Ok(()) } else { Err(format!("expected {expected}")) }
+    if v == expected || text(v) == text(expected) {
+        Ok(())
+    } else {
+        Err(format!("expected {expected}"))
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -334,16 +542,31 @@ async fn kestra_compat_core_flows_end_as_kestra_says() {
         let path = entry.expect("entry").path();
         let source = std::fs::read_to_string(&path).expect("reads");
         if let Ok((namespace, id)) = flow_identity(&source) {
-            let _ = h.store.deploy_revision(NewRevision { namespace, id, source, commit: None, path: None, author: None }).await;
+            let _ = h
+                .store
+                .deploy_revision(NewRevision {
+                    namespace,
+                    id,
+                    source,
+                    commit: None,
+                    path: None,
+                    author: None,
+                })
+                .await;
         }
     }
     let (scenarios, skipped, out_of_scope) = scenarios();
     let results = futures::future::join_all(scenarios.iter().map(|s| async {
-        let r = tokio::time::timeout(Duration::from_secs(60), play(&h, s)).await.unwrap_or_else(|_| Err("timed out".into()));
+        let r = tokio::time::timeout(Duration::from_secs(60), play(&h, s))
+            .await
+            .unwrap_or_else(|_| Err("timed out".into()));
         (s.id.clone(), r)
     }))
     .await;
-    let failures: Vec<String> = results.iter().filter_map(|(id, r)| r.as_ref().err().map(|e| format!("{id}: {e}"))).collect();
+    let failures: Vec<String> = results
+        .iter()
+        .filter_map(|(id, r)| r.as_ref().err().map(|e| format!("{id}: {e}")))
+        .collect();
     println!(
         "kestra-compat: {} passed, {} failed, {} skipped (listed), {} out of scope ({})",
         results.len() - failures.len(),
@@ -355,7 +578,11 @@ async fn kestra_compat_core_flows_end_as_kestra_says() {
     for (id, reason) in SKIPPED {
         println!("  skipped {id}: {reason}");
     }
-    assert!(failures.is_empty(), "failing scenarios:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "failing scenarios:\n{}",
+        failures.join("\n")
+    );
 }
 
 // --- the tutorial flow, concurrency, kill, restart, replay -------------------------------------
@@ -366,18 +593,38 @@ const HELLO: &str = "flows/tutorial/hello_world.yaml";
 async fn hello_world_logs_at_the_plugin_default_level_and_returns_its_output() {
     let h = Harness::new().await;
     let (ns, id) = h.deploy(Path::new(HELLO)).await;
-    let e = h.engine.start_execution(&ns, &id, Map::new(), Vec::new(), None).await.expect("starts");
+    let e = h
+        .engine
+        .start_execution(&ns, &id, Map::new(), Vec::new(), None)
+        .await
+        .expect("starts");
     let done = h.engine.wait_for(&e.id).await.expect("ends");
     assert_eq!(done.state, State::Success, "error: {:?}", done.error);
     assert_eq!(done.outputs, json!({"value": "thrilled"}));
-    let logs = h.store.logs(&done.id, &LogFilter { task_id: Some("log".into()), ..LogFilter::default() }).await.expect("logs");
+    let logs = h
+        .store
+        .logs(
+            &done.id,
+            &LogFilter {
+                task_id: Some("log".into()),
+                ..LogFilter::default()
+            },
+        )
+        .await
+        .expect("logs");
     assert_eq!(logs.len(), 1);
     assert_eq!(logs[0].level, Level::Warn);
     assert_eq!(logs[0].message, "Hello, Data Engineer! Kestra is thrilled");
     let runs = h.store.task_runs(&done.id).await.expect("task runs");
-    let sleep = runs.iter().find(|t| t.task_id == "second_task").expect("sleep ran");
+    let sleep = runs
+        .iter()
+        .find(|t| t.task_id == "second_task")
+        .expect("sleep ran");
     let slept = sleep.ended.expect("ended") - sleep.attempts[0].started;
-    assert!(slept >= chrono::Duration::milliseconds(990), "slept {slept}");
+    assert!(
+        slept >= chrono::Duration::milliseconds(990),
+        "slept {slept}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -386,15 +633,36 @@ async fn concurrency_fail_with_limit_two_fails_the_third_concurrent_execution() 
     let (ns, id) = h.deploy(Path::new(HELLO)).await;
     let mut started = Vec::new();
     for user in ["a", "b", "c"] {
-        let inputs = json!({"user": user}).as_object().cloned().unwrap_or_default();
-        started.push(h.engine.start_execution(&ns, &id, inputs, Vec::new(), None).await.expect("starts"));
+        let inputs = json!({"user": user})
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
+        started.push(
+            h.engine
+                .start_execution(&ns, &id, inputs, Vec::new(), None)
+                .await
+                .expect("starts"),
+        );
     }
     assert_eq!(started[2].state, State::Failed);
-    assert!(started[2].error.as_deref().unwrap_or_default().contains("concurrency limit"));
+    assert!(
+        started[2]
+            .error
+            .as_deref()
+            .unwrap_or_default()
+            .contains("concurrency limit")
+    );
     for e in &started[..2] {
-        assert_eq!(h.engine.wait_for(&e.id).await.expect("ends").state, State::Success);
+        assert_eq!(
+            h.engine.wait_for(&e.id).await.expect("ends").state,
+            State::Success
+        );
     }
-    assert_eq!(h.store.slot_count(&ns, &id).await.expect("slots"), 0, "slots are released at the end");
+    assert_eq!(
+        h.store.slot_count(&ns, &id).await.expect("slots"),
+        0,
+        "slots are released at the end"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -402,13 +670,24 @@ async fn concurrency_queue_starts_the_queued_execution_when_a_slot_frees() {
     let h = Harness::new().await;
     let src = "id: q\nnamespace: t\nconcurrency: {limit: 1}\ntasks:\n  - {id: s, type: io.kestra.plugin.core.flow.Sleep, duration: PT0.3S}\n";
     let (ns, id) = h.deploy_source(src).await;
-    let a = h.engine.start_execution(&ns, &id, Map::new(), Vec::new(), None).await.expect("starts");
-    let b = h.engine.start_execution(&ns, &id, Map::new(), Vec::new(), None).await.expect("starts");
+    let a = h
+        .engine
+        .start_execution(&ns, &id, Map::new(), Vec::new(), None)
+        .await
+        .expect("starts");
+    let b = h
+        .engine
+        .start_execution(&ns, &id, Map::new(), Vec::new(), None)
+        .await
+        .expect("starts");
     assert_eq!(b.state, State::Queued);
     let b = h.engine.wait_for(&b.id).await.expect("ends");
     let a = h.engine.wait_for(&a.id).await.expect("ends");
     assert_eq!((a.state, b.state), (State::Success, State::Success));
-    assert!(b.started.expect("started") >= a.ended.expect("ended"), "b waited for a's slot");
+    assert!(
+        b.started.expect("started") >= a.ended.expect("ended"),
+        "b waited for a's slot"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -416,8 +695,15 @@ async fn invalid_inputs_create_no_execution_and_name_the_input() {
     let h = Harness::new().await;
     let src = "id: i\nnamespace: t\ninputs:\n  - {id: n, type: INT}\ntasks:\n  - {id: r, type: io.kestra.plugin.core.debug.Return, format: x}\n";
     let (ns, id) = h.deploy_source(src).await;
-    let inputs = json!({"n": "twelve"}).as_object().cloned().unwrap_or_default();
-    let err = h.engine.start_execution(&ns, &id, inputs, Vec::new(), None).await.expect_err("invalid");
+    let inputs = json!({"n": "twelve"})
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
+    let err = h
+        .engine
+        .start_execution(&ns, &id, inputs, Vec::new(), None)
+        .await
+        .expect_err("invalid");
     assert!(err.to_string().contains("`n`"), "{err}");
     let filter = baton::store::ExecutionFilter::default();
     assert_eq!(h.store.count_executions(&filter).await.expect("count"), 0);
@@ -428,11 +714,21 @@ async fn kill_stops_a_sleeping_execution() {
     let h = Harness::new().await;
     let src = "id: k\nnamespace: t\ntasks:\n  - {id: s, type: io.kestra.plugin.core.flow.Sleep, duration: PT30S}\n  - {id: r, type: io.kestra.plugin.core.debug.Return, format: x}\n";
     let (ns, id) = h.deploy_source(src).await;
-    let e = h.engine.start_execution(&ns, &id, Map::new(), Vec::new(), None).await.expect("starts");
-    h.engine.wait_for_state(&e.id, &[State::Running]).await.expect("runs");
+    let e = h
+        .engine
+        .start_execution(&ns, &id, Map::new(), Vec::new(), None)
+        .await
+        .expect("starts");
+    h.engine
+        .wait_for_state(&e.id, &[State::Running])
+        .await
+        .expect("runs");
     tokio::time::sleep(Duration::from_millis(100)).await;
     h.engine.kill(&e.id).await.expect("kill accepted");
-    let done = tokio::time::timeout(Duration::from_secs(5), h.engine.wait_for(&e.id)).await.expect("in time").expect("ends");
+    let done = tokio::time::timeout(Duration::from_secs(5), h.engine.wait_for(&e.id))
+        .await
+        .expect("in time")
+        .expect("ends");
     assert_eq!(done.state, State::Killed);
     assert!(done.history.iter().any(|c| c.state == State::Killing));
     let runs = h.store.task_runs(&done.id).await.expect("runs");
@@ -455,7 +751,11 @@ async fn replay_copies_earlier_task_runs_into_a_new_execution() {
     let src = "id: rp\nnamespace: t\ntasks:\n  - {id: a, type: io.kestra.plugin.core.debug.Return, format: a}\n  - {id: b, type: io.kestra.plugin.core.debug.Return, format: \"{{ outputs.a.value }}b\"}\n";
     let (done, runs) = h.run(src, json!({})).await;
     assert_eq!(done.state, State::Success);
-    let replay = h.engine.replay(&done.id, &runs[1].id).await.expect("replays");
+    let replay = h
+        .engine
+        .replay(&done.id, &runs[1].id)
+        .await
+        .expect("replays");
     let replayed = h.engine.wait_for(&replay.id).await.expect("ends");
     assert_eq!(replayed.state, State::Success);
     assert_eq!(replayed.original_id.as_deref(), Some(done.id.as_str()));
@@ -481,7 +781,11 @@ async fn secrets_are_masked_in_logs() {
     unsafe { std::env::set_var("SECRET_ENGINE_TEST_TOKEN", "aHVudGVyMg==") };
     let src = "id: m\nnamespace: t\ntasks:\n  - {id: l, type: io.kestra.plugin.core.log.Log, message: \"token {{ secret('ENGINE_TEST_TOKEN') }}\"}\n";
     let (done, _) = h.run(src, json!({})).await;
-    let logs = h.store.logs(&done.id, &LogFilter::default()).await.expect("logs");
+    let logs = h
+        .store
+        .logs(&done.id, &LogFilter::default())
+        .await
+        .expect("logs");
     assert_eq!(logs[0].message, "token ******");
 }
 
@@ -493,11 +797,16 @@ const CRASH_FLOW: &str = "id: crash\nnamespace: t\ntasks:\n  - {id: a, type: io.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "child process of the crash test"]
 async fn crash_child() {
-    let Ok(url) = std::env::var("BATON_CRASH_DB") else { return };
+    let Ok(url) = std::env::var("BATON_CRASH_DB") else {
+        return;
+    };
     let store = open_store(&url).await.expect("store opens");
     let dir = tempfile::tempdir().expect("tempdir");
     let engine = engine_on(&store, dir.path());
-    let e = engine.start_execution("t", "crash", Map::new(), Vec::new(), None).await.expect("starts");
+    let e = engine
+        .start_execution("t", "crash", Map::new(), Vec::new(), None)
+        .await
+        .expect("starts");
     let _ = engine.wait_for(&e.id).await;
 }
 
@@ -519,19 +828,33 @@ async fn a_killed_engine_resumes_cleanly() {
             let ids = h.store.executions_to_drive().await.expect("list");
             if let Some(id) = ids.first() {
                 let runs = h.store.task_runs(id).await.expect("runs");
-                if runs.iter().any(|t| t.task_id == "s" && t.state == State::Running) {
+                if runs
+                    .iter()
+                    .any(|t| t.task_id == "s" && t.state == State::Running)
+                {
                     return id.clone();
                 }
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     };
-    let id = tokio::time::timeout(Duration::from_secs(60), sleeping).await.expect("child reaches the sleep");
-    nix::sys::signal::kill(nix::unistd::Pid::from_raw(child.id() as i32), nix::sys::signal::Signal::SIGKILL).expect("SIGKILL");
+    let id = tokio::time::timeout(Duration::from_secs(60), sleeping)
+        .await
+        .expect("child reaches the sleep");
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .expect("SIGKILL");
     let _ = child.wait();
 
     // The store is consistent: nothing half written, the work done so far is recorded once.
-    let e = h.store.execution(&id).await.expect("reads").expect("exists");
+    let e = h
+        .store
+        .execution(&id)
+        .await
+        .expect("reads")
+        .expect("exists");
     assert_eq!(e.state, State::Running);
     let runs = h.store.task_runs(&id).await.expect("runs");
     let ids: Vec<(&str, State)> = runs.iter().map(|t| (t.task_id.as_str(), t.state)).collect();
@@ -540,19 +863,33 @@ async fn a_killed_engine_resumes_cleanly() {
     // A new engine on the same database adopts it and finishes it.
     let adopted = h.engine.drive_pending().await.expect("adopts");
     assert_eq!(adopted, 1);
-    let done = tokio::time::timeout(Duration::from_secs(10), h.engine.wait_for(&id)).await.expect("in time").expect("ends");
+    let done = tokio::time::timeout(Duration::from_secs(10), h.engine.wait_for(&id))
+        .await
+        .expect("in time")
+        .expect("ends");
     assert_eq!(done.state, State::Success, "error: {:?}", done.error);
     let runs = h.store.task_runs(&id).await.expect("runs");
     assert_eq!(runs.len(), 3);
-    assert!(runs.iter().all(|t| t.attempts.len() == 1), "no task ran twice");
+    assert!(
+        runs.iter().all(|t| t.attempts.len() == 1),
+        "no task ran twice"
+    );
     assert_eq!(runs[2].outputs["value"], json!("ab"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_inline_task_interrupted_by_a_crash_fails_with_a_clear_message_or_retries() {
-    for (retry, expected) in [("", State::Failed), ("    retry: {type: constant, interval: PT0.01S, maxAttempts: 2}\n", State::Success)] {
+    for (retry, expected) in [
+        ("", State::Failed),
+        (
+            "    retry: {type: constant, interval: PT0.01S, maxAttempts: 2}\n",
+            State::Success,
+        ),
+    ] {
         let h = Harness::new().await;
-        let src = format!("id: c2\nnamespace: t\ntasks:\n  - id: a\n    type: io.kestra.plugin.core.debug.Return\n    format: a\n{retry}");
+        let src = format!(
+            "id: c2\nnamespace: t\ntasks:\n  - id: a\n    type: io.kestra.plugin.core.debug.Return\n    format: a\n{retry}"
+        );
         h.deploy_source(&src).await;
         // What a dead engine leaves behind: the task run persisted RUNNING, its result never.
         let mut e = Execution::new("t", "c2", 1, chrono::Utc::now());
@@ -560,16 +897,42 @@ async fn an_inline_task_interrupted_by_a_crash_fails_with_a_clear_message_or_ret
         e.state = State::Running;
         e.started = Some(chrono::Utc::now());
         e.version += 1;
-        let mut tr = TaskRun::new(&e.id, "a", baton::store::model::Dispatch::Inline, chrono::Utc::now());
+        let mut tr = TaskRun::new(
+            &e.id,
+            "a",
+            baton::store::model::Dispatch::Inline,
+            chrono::Utc::now(),
+        );
         tr.state = State::Running;
-        tr.attempts.push(baton::store::model::Attempt { state: State::Running, started: chrono::Utc::now(), ended: None, message: None, worker_id: None });
-        h.store.apply(&baton::store::Transition { execution: Some(e.clone()), task_runs: vec![tr], logs: vec![], release_slot: None }).await.expect("applies");
+        tr.attempts.push(baton::store::model::Attempt {
+            state: State::Running,
+            started: chrono::Utc::now(),
+            ended: None,
+            message: None,
+            worker_id: None,
+        });
+        h.store
+            .apply(&baton::store::Transition {
+                execution: Some(e.clone()),
+                task_runs: vec![tr],
+                logs: vec![],
+                release_slot: None,
+            })
+            .await
+            .expect("applies");
         h.engine.drive_pending().await.expect("adopts");
         let done = h.engine.wait_for(&e.id).await.expect("ends");
         assert_eq!(done.state, expected);
         let runs = h.store.task_runs(&e.id).await.expect("runs");
         let first = &runs[0].attempts[0];
         assert_eq!(first.state, State::Failed);
-        assert!(first.message.as_deref().unwrap_or_default().contains("engine restarted"), "{first:?}");
+        assert!(
+            first
+                .message
+                .as_deref()
+                .unwrap_or_default()
+                .contains("engine restarted"),
+            "{first:?}"
+        );
     }
 }

@@ -39,12 +39,17 @@ pub struct Args {
 
 /// Runs the command.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime")?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the runtime")?;
     runtime.block_on(run_async(args))
 }
 
 async fn run_async(args: Args) -> anyhow::Result<ExitCode> {
-    let store = open_store(&args.database).await.with_context(|| format!("opening {}", args.database))?;
+    let store = open_store(&args.database)
+        .await
+        .with_context(|| format!("opening {}", args.database))?;
     for dir in &args.flows {
         for file in flow_files(dir)? {
             deploy(&store, &file).await?;
@@ -53,17 +58,27 @@ async fn run_async(args: Args) -> anyhow::Result<ExitCode> {
     let (namespace, id) = deploy(&store, &args.file).await?;
     let mut inputs = Map::new();
     for pair in &args.inputs {
-        let Some((k, v)) = pair.split_once('=') else { bail!("--input `{pair}`: expected KEY=VALUE") };
+        let Some((k, v)) = pair.split_once('=') else {
+            bail!("--input `{pair}`: expected KEY=VALUE")
+        };
         inputs.insert(k.to_string(), Value::String(v.to_string()));
     }
     let resolver = Arc::new(StoreFlowResolver::new(Arc::clone(&store)));
-    let config = EngineConfig { data_dir: args.data_dir.clone(), ..EngineConfig::default() };
+    let config = EngineConfig {
+        data_dir: args.data_dir.clone(),
+        ..EngineConfig::default()
+    };
     let engine = Engine::new(Arc::clone(&store), Renderer::new(), resolver, config);
     let mut events = engine.subscribe_events();
-    let execution = engine.start_execution(&namespace, &id, inputs, Vec::new(), None).await?;
+    let execution = engine
+        .start_execution(&namespace, &id, inputs, Vec::new(), None)
+        .await?;
     let colour = std::io::stdout().is_terminal();
     if !args.json {
-        println!("execution {} of {namespace}.{id} ({})", execution.id, execution.state);
+        println!(
+            "execution {} of {namespace}.{id} ({})",
+            execution.id, execution.state
+        );
     }
     let printer = (!args.json).then(|| {
         let exec_id = execution.id.clone();
@@ -71,12 +86,19 @@ async fn run_async(args: Args) -> anyhow::Result<ExitCode> {
             let mut last = std::collections::HashMap::new();
             while let Ok(ev) = events.recv().await {
                 // One line per state change (a step may rewrite a task run without changing it).
-                if ev.execution_id != exec_id || last.insert((ev.task_id.clone(), ev.value.clone()), ev.state) == Some(ev.state) {
+                if ev.execution_id != exec_id
+                    || last.insert((ev.task_id.clone(), ev.value.clone()), ev.state)
+                        == Some(ev.state)
+                {
                     continue;
                 }
                 let value = ev.value.map(|v| format!(" [{v}]")).unwrap_or_default();
                 let state = paint(ev.state, colour);
-                println!("{} {}{value} {state}", ev.date.format("%H:%M:%S%.3f"), ev.task_id);
+                println!(
+                    "{} {}{value} {state}",
+                    ev.date.format("%H:%M:%S%.3f"),
+                    ev.task_id
+                );
             }
         })
     });
@@ -91,12 +113,27 @@ async fn run_async(args: Args) -> anyhow::Result<ExitCode> {
             .iter()
             .map(|t| json!({"taskId": t.task_id, "value": t.value, "state": t.state, "attempts": t.attempts.len(), "outputs": public_outputs(t)}))
             .collect();
-        println!("{}", json!({"id": done.id, "state": done.state, "outputs": done.outputs, "taskRuns": runs}));
+        println!(
+            "{}",
+            json!({"id": done.id, "state": done.state, "outputs": done.outputs, "taskRuns": runs})
+        );
     } else {
-        let error = done.error.as_deref().map(|e| format!(": {e}")).unwrap_or_default();
-        println!("execution {} ended {}{error}", done.id, paint(done.state, colour));
+        let error = done
+            .error
+            .as_deref()
+            .map(|e| format!(": {e}"))
+            .unwrap_or_default();
+        println!(
+            "execution {} ended {}{error}",
+            done.id,
+            paint(done.state, colour)
+        );
     }
-    Ok(if matches!(done.state, State::Success | State::Warning) { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if matches!(done.state, State::Success | State::Warning) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 fn paint(state: State, colour: bool) -> String {
@@ -114,11 +151,21 @@ fn paint(state: State, colour: bool) -> String {
 
 /// Deploys one flow file; returns its namespace and id.
 pub async fn deploy(store: &Arc<dyn Store>, path: &Path) -> anyhow::Result<(String, String)> {
-    let source = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    let (namespace, id) = flow_identity(&source).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-    crate::engine::parse_flow(&source, &[]).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    let source =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let (namespace, id) =
+        flow_identity(&source).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    crate::engine::parse_flow(&source, &[])
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     store
-        .deploy_revision(NewRevision { namespace: namespace.clone(), id: id.clone(), source, commit: None, path: Some(path.display().to_string()), author: None })
+        .deploy_revision(NewRevision {
+            namespace: namespace.clone(),
+            id: id.clone(),
+            source,
+            commit: None,
+            path: Some(path.display().to_string()),
+            author: None,
+        })
         .await?;
     Ok((namespace, id))
 }

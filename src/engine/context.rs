@@ -18,21 +18,32 @@ pub struct ExecutionScope<'a> {
     pub namespace_vars: &'a Map<String, Value>,
     /// `ENV_` variables of the engine process (`envs.x`).
     pub envs: &'a Value,
+    /// False when the render cannot read `outputs`: the tree is not built.
+    pub with_outputs: bool,
 }
 
 fn is_each(kind: &TaskKind) -> bool {
-    matches!(kind, TaskKind::ForEach(_) | TaskKind::EachSequential(_) | TaskKind::EachParallel(_))
+    matches!(
+        kind,
+        TaskKind::ForEach(_) | TaskKind::EachSequential(_) | TaskKind::EachParallel(_)
+    )
 }
 
 impl ExecutionScope<'_> {
     /// Variables for renders outside any task (flow outputs, SLA assertions).
     pub fn execution_vars(&self, state: Option<State>) -> Map<String, Value> {
         let e = &self.view.execution;
-        let mut labels: Map<String, Value> = e.labels.iter().map(|l| (l.key.clone(), Value::String(l.value.clone()))).collect();
+        let mut labels: Map<String, Value> = e
+            .labels
+            .iter()
+            .map(|l| (l.key.clone(), Value::String(l.value.clone())))
+            .collect();
         // `labels.system.correlationId` reads a dotted key as a path, as in Kestra.
         for l in &e.labels {
             if let Some((head, rest)) = l.key.split_once('.') {
-                let slot = labels.entry(head.to_string()).or_insert_with(|| Value::Object(Map::new()));
+                let slot = labels
+                    .entry(head.to_string())
+                    .or_insert_with(|| Value::Object(Map::new()));
                 if let Value::Object(m) = slot {
                     m.insert(rest.to_string(), Value::String(l.value.clone()));
                 }
@@ -51,18 +62,29 @@ impl ExecutionScope<'_> {
         );
         vars.insert("inputs".into(), e.inputs.clone());
         vars.insert("vars".into(), Value::Object(self.flow.variables.clone()));
-        vars.insert("outputs".into(), Value::Object(self.outputs()));
+        let outputs = if self.with_outputs {
+            self.outputs()
+        } else {
+            Map::new()
+        };
+        vars.insert("outputs".into(), Value::Object(outputs));
         vars.insert("trigger".into(), e.trigger.clone().unwrap_or(Value::Null));
         vars.insert("labels".into(), Value::Object(labels));
         vars.insert("envs".into(), self.envs.clone());
-        vars.insert("namespace".into(), Value::Object(self.namespace_vars.clone()));
+        vars.insert(
+            "namespace".into(),
+            Value::Object(self.namespace_vars.clone()),
+        );
         vars
     }
 
     /// Variables for a render inside task run `tr` of `task`.
     pub fn task_vars(&self, tr: &TaskRun, task: &Task) -> Value {
         let mut vars = self.execution_vars(None);
-        vars.insert("task".into(), json!({"id": task.id, "type": task.type_name}));
+        vars.insert(
+            "task".into(),
+            json!({"id": task.id, "type": task.type_name}),
+        );
         let started = tr.attempts.last().map_or(tr.created, |a| a.started);
         vars.insert(
             "taskrun".into(),
@@ -75,7 +97,12 @@ impl ExecutionScope<'_> {
                 "parentId": tr.parent_task_run_id,
             }),
         );
-        let by_id: HashMap<&str, &TaskRun> = self.view.task_runs.iter().map(|t| (t.id.as_str(), t)).collect();
+        let by_id: HashMap<&str, &TaskRun> = self
+            .view
+            .task_runs
+            .iter()
+            .map(|t| (t.id.as_str(), t))
+            .collect();
         let mut parents = Vec::new();
         let mut cursor = tr.parent_task_run_id.as_deref();
         while let Some(pid) = cursor {
@@ -92,9 +119,19 @@ impl ExecutionScope<'_> {
 
     /// `outputs.<taskId>`, nested under each enclosing ForEach value (`outputs.t.a.b`).
     pub fn outputs(&self) -> Map<String, Value> {
-        let by_id: HashMap<&str, &TaskRun> = self.view.task_runs.iter().map(|t| (t.id.as_str(), t)).collect();
-        let each_ids: std::collections::HashSet<&str> =
-            self.flow.all_tasks().into_iter().filter(|t| is_each(&t.kind)).map(|t| t.id.as_str()).collect();
+        let by_id: HashMap<&str, &TaskRun> = self
+            .view
+            .task_runs
+            .iter()
+            .map(|t| (t.id.as_str(), t))
+            .collect();
+        let each_ids: std::collections::HashSet<&str> = self
+            .flow
+            .all_tasks()
+            .into_iter()
+            .filter(|t| is_each(&t.kind))
+            .map(|t| t.id.as_str())
+            .collect();
         let mut out = Map::new();
         for tr in &self.view.task_runs {
             let outputs = public_outputs(tr);
@@ -106,34 +143,41 @@ impl ExecutionScope<'_> {
         }
         out
     }
-
 }
 
 /// The ForEach values on the way from the root to `tr` (outermost first).
-fn value_path(tr: &TaskRun, by_id: &HashMap<&str, &TaskRun>, each_ids: &std::collections::HashSet<&str>) -> Vec<String> {
-        let mut path = Vec::new();
-        let mut child = tr;
-        while let Some(pid) = child.parent_task_run_id.as_deref() {
-            let Some(parent) = by_id.get(pid) else { break };
-            let each = each_ids.contains(parent.task_id.as_str());
-            if each && child.iteration.is_some() {
-                path.push(child.value.clone().unwrap_or_default());
-            }
-            child = parent;
+fn value_path(
+    tr: &TaskRun,
+    by_id: &HashMap<&str, &TaskRun>,
+    each_ids: &std::collections::HashSet<&str>,
+) -> Vec<String> {
+    let mut path = Vec::new();
+    let mut child = tr;
+    while let Some(pid) = child.parent_task_run_id.as_deref() {
+        let Some(parent) = by_id.get(pid) else { break };
+        let each = each_ids.contains(parent.task_id.as_str());
+        if each && child.iteration.is_some() {
+            path.push(child.value.clone().unwrap_or_default());
         }
-        path.reverse();
-        path
+        child = parent;
     }
+    path.reverse();
+    path
+}
 
 /// Inserts `outputs` at `outputs[task_id][path...]`, merging objects.
 fn insert_at(out: &mut Map<String, Value>, task_id: &str, path: &[String], outputs: Value) {
-    let mut slot = out.entry(task_id.to_string()).or_insert_with(|| Value::Object(Map::new()));
+    let mut slot = out
+        .entry(task_id.to_string())
+        .or_insert_with(|| Value::Object(Map::new()));
     for v in path {
         if !slot.is_object() {
             *slot = Value::Object(Map::new());
         }
         let Value::Object(m) = slot else { return };
-        slot = m.entry(v.clone()).or_insert_with(|| Value::Object(Map::new()));
+        slot = m
+            .entry(v.clone())
+            .or_insert_with(|| Value::Object(Map::new()));
     }
     match (slot, outputs) {
         (Value::Object(m), Value::Object(o)) => m.extend(o),

@@ -17,7 +17,11 @@ pub enum EngineError {
     #[error("task run `{0}` not found")]
     TaskRunNotFound(String),
     #[error("execution `{id}` is {state}: {action} is not possible")]
-    WrongState { id: String, state: String, action: &'static str },
+    WrongState {
+        id: String,
+        state: String,
+        action: &'static str,
+    },
     #[error("the engine stopped")]
     Stopped,
 }
@@ -28,9 +32,21 @@ pub enum FlowError {
     #[error("flow `{namespace}.{id}` not found")]
     NotFound { namespace: String, id: String },
     #[error("flow `{namespace}.{id}` revision {revision} not found")]
-    RevisionNotFound { namespace: String, id: String, revision: i64 },
+    RevisionNotFound {
+        namespace: String,
+        id: String,
+        revision: i64,
+    },
     #[error("flow `{namespace}.{id}`: {message}")]
-    Invalid { namespace: String, id: String, message: String },
+    Invalid {
+        namespace: String,
+        id: String,
+        message: String,
+    },
     #[error("flow `{namespace}.{id}`: store: {message}")]
-    Store { namespace: String, id: String, message: String },
+    Store {
+        namespace: String,
+        id: String,
+        message: String,
+    },
 }

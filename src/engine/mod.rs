@@ -23,4 +23,6 @@ pub mod services;
 pub use driver::{CORRELATION_ID, Engine, EngineConfig, TaskRunEvent};
 pub use error::{EngineError, FlowError};
 pub use inputs::InputError;
-pub use resolver::{FlowResolver, NamespaceHooks, ResolvedFlow, StoreFlowResolver, flow_identity, parse_flow};
+pub use resolver::{
+    FlowResolver, NamespaceHooks, ResolvedFlow, StoreFlowResolver, flow_identity, parse_flow,
+};

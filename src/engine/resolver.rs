@@ -25,7 +25,12 @@ pub struct ResolvedFlow {
 #[async_trait]
 pub trait FlowResolver: Send + Sync {
     /// The flow, parsed with its plugin defaults applied.
-    async fn resolve(&self, namespace: &str, id: &str, revision: Option<i64>) -> Result<ResolvedFlow, FlowError>;
+    async fn resolve(
+        &self,
+        namespace: &str,
+        id: &str,
+        revision: Option<i64>,
+    ) -> Result<ResolvedFlow, FlowError>;
     /// Namespace variables (`{{ namespace.x }}`) of a namespace.
     fn namespace_variables(&self, namespace: &str) -> Map<String, Value>;
 }
@@ -68,15 +73,23 @@ impl StoreFlowResolver {
 
     /// A resolver over `store` with namespace configuration.
     pub fn with_hooks(store: Arc<dyn Store>, hooks: Arc<dyn NamespaceHooks>) -> Self {
-        StoreFlowResolver { store, hooks, cache: Mutex::new(HashMap::new()) }
+        StoreFlowResolver {
+            store,
+            hooks,
+            cache: Mutex::new(HashMap::new()),
+        }
     }
 }
 
 /// Parses a flow source, applying the flow's own plugin defaults then the namespace's.
 pub fn parse_flow(source: &str, namespace_defaults: &[PluginDefault]) -> Result<Flow, String> {
-    let doc = crate::load::parse_str(source, &crate::load::Limits::default()).map_err(|e| e.to_string())?;
+    let doc = crate::load::parse_str(source, &crate::load::Limits::default())
+        .map_err(|e| e.to_string())?;
     let mut value = doc.value;
-    let mut defaults: Vec<PluginDefault> = match value.get("pluginDefaults").or_else(|| value.get("taskDefaults")) {
+    let mut defaults: Vec<PluginDefault> = match value
+        .get("pluginDefaults")
+        .or_else(|| value.get("taskDefaults"))
+    {
         Some(v) => serde_json::from_value(v.clone()).map_err(|e| format!("pluginDefaults: {e}"))?,
         None => Vec::new(),
     };
@@ -87,24 +100,49 @@ pub fn parse_flow(source: &str, namespace_defaults: &[PluginDefault]) -> Result<
 
 #[async_trait]
 impl FlowResolver for StoreFlowResolver {
-    async fn resolve(&self, namespace: &str, id: &str, revision: Option<i64>) -> Result<ResolvedFlow, FlowError> {
+    async fn resolve(
+        &self,
+        namespace: &str,
+        id: &str,
+        revision: Option<i64>,
+    ) -> Result<ResolvedFlow, FlowError> {
         if let Some(rev) = revision
             && let Ok(cache) = self.cache.lock()
             && let Some(hit) = cache.get(&(namespace.to_string(), id.to_string(), rev))
         {
             return Ok(hit.clone());
         }
-        let store_err = |e: crate::store::StoreError| FlowError::Store { namespace: namespace.into(), id: id.into(), message: e.to_string() };
+        let store_err = |e: crate::store::StoreError| FlowError::Store {
+            namespace: namespace.into(),
+            id: id.into(),
+            message: e.to_string(),
+        };
         let stored = match revision {
-            Some(rev) => self.store.flow_revision(namespace, id, rev).await.map_err(store_err)?.ok_or_else(|| FlowError::RevisionNotFound {
-                namespace: namespace.into(),
-                id: id.into(),
-                revision: rev,
-            })?,
-            None => self.store.live_flow(namespace, id).await.map_err(store_err)?.ok_or_else(|| FlowError::NotFound { namespace: namespace.into(), id: id.into() })?,
+            Some(rev) => self
+                .store
+                .flow_revision(namespace, id, rev)
+                .await
+                .map_err(store_err)?
+                .ok_or_else(|| FlowError::RevisionNotFound {
+                    namespace: namespace.into(),
+                    id: id.into(),
+                    revision: rev,
+                })?,
+            None => self
+                .store
+                .live_flow(namespace, id)
+                .await
+                .map_err(store_err)?
+                .ok_or_else(|| FlowError::NotFound {
+                    namespace: namespace.into(),
+                    id: id.into(),
+                })?,
         };
         if stored.deleted {
-            return Err(FlowError::NotFound { namespace: namespace.into(), id: id.into() });
+            return Err(FlowError::NotFound {
+                namespace: namespace.into(),
+                id: id.into(),
+            });
         }
         let key = (namespace.to_string(), id.to_string(), stored.revision);
         if let Ok(cache) = self.cache.lock()
@@ -112,9 +150,18 @@ impl FlowResolver for StoreFlowResolver {
         {
             return Ok(hit.clone());
         }
-        let flow = parse_flow(&stored.source, &self.hooks.plugin_defaults(namespace))
-            .map_err(|message| FlowError::Invalid { namespace: namespace.into(), id: id.into(), message })?;
-        let resolved = ResolvedFlow { flow: Arc::new(flow), revision: stored.revision, commit: stored.commit.clone() };
+        let flow = parse_flow(&stored.source, &self.hooks.plugin_defaults(namespace)).map_err(
+            |message| FlowError::Invalid {
+                namespace: namespace.into(),
+                id: id.into(),
+                message,
+            },
+        )?;
+        let resolved = ResolvedFlow {
+            flow: Arc::new(flow),
+            revision: stored.revision,
+            commit: stored.commit.clone(),
+        };
         if let Ok(mut cache) = self.cache.lock() {
             cache.insert(key, resolved.clone());
         }
@@ -128,7 +175,14 @@ impl FlowResolver for StoreFlowResolver {
 
 /// The namespace and id a flow source declares (to deploy it).
 pub fn flow_identity(source: &str) -> Result<(String, String), String> {
-    let doc = crate::load::parse_str(source, &crate::load::Limits::default()).map_err(|e| e.to_string())?;
-    let field = |k: &str| doc.value.get(k).and_then(|v| v.as_str()).map(str::to_string).ok_or_else(|| format!("no `{k}`"));
+    let doc = crate::load::parse_str(source, &crate::load::Limits::default())
+        .map_err(|e| e.to_string())?;
+    let field = |k: &str| {
+        doc.value
+            .get(k)
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
+            .ok_or_else(|| format!("no `{k}`"))
+    };
     Ok((field("namespace")?, field("id")?))
 }

@@ -30,7 +30,8 @@ impl TemplateServices for StoreServices {
         if handle.runtime_flavor() != tokio::runtime::RuntimeFlavor::MultiThread {
             return Err("kv() needs the multi-threaded runtime".into());
         }
-        tokio::task::block_in_place(|| handle.block_on(self.store.kv_get(namespace, key))).map_err(|e| e.to_string())
+        tokio::task::block_in_place(|| handle.block_on(self.store.kv_get(namespace, key)))
+            .map_err(|e| e.to_string())
     }
 
     fn read_file(&self, uri: &str) -> Result<String, String> {
@@ -56,25 +57,58 @@ impl TemplateServices for StoreServices {
 #[async_trait]
 impl TaskServices for StoreServices {
     async fn kv_get(&self, namespace: &str, key: &str) -> Result<Option<Value>, String> {
-        self.store.kv_get(namespace, key).await.map_err(|e| e.to_string())
+        self.store
+            .kv_get(namespace, key)
+            .await
+            .map_err(|e| e.to_string())
     }
 
-    async fn kv_set(&self, namespace: &str, key: &str, value: &Value, ttl: Option<std::time::Duration>) -> Result<(), String> {
-        self.store.kv_set(namespace, key, value, ttl).await.map_err(|e| e.to_string())
+    async fn kv_set(
+        &self,
+        namespace: &str,
+        key: &str,
+        value: &Value,
+        ttl: Option<std::time::Duration>,
+    ) -> Result<(), String> {
+        self.store
+            .kv_set(namespace, key, value, ttl)
+            .await
+            .map_err(|e| e.to_string())
     }
 
     async fn kv_delete(&self, namespace: &str, key: &str) -> Result<bool, String> {
-        self.store.kv_delete(namespace, key).await.map_err(|e| e.to_string())
+        self.store
+            .kv_delete(namespace, key)
+            .await
+            .map_err(|e| e.to_string())
     }
 
-    async fn execution_logs(&self, execution_id: &str, task_ids: &[String], min_level: &str) -> Result<Vec<LogLine>, String> {
-        let min: Level = min_level.parse().map_err(|e: crate::store::model::UnknownLevel| e.to_string())?;
-        let logs = self.store.logs(execution_id, &LogFilter::default()).await.map_err(|e| e.to_string())?;
+    async fn execution_logs(
+        &self,
+        execution_id: &str,
+        task_ids: &[String],
+        min_level: &str,
+    ) -> Result<Vec<LogLine>, String> {
+        let min: Level = min_level
+            .parse()
+            .map_err(|e: crate::store::model::UnknownLevel| e.to_string())?;
+        let logs = self
+            .store
+            .logs(execution_id, &LogFilter::default())
+            .await
+            .map_err(|e| e.to_string())?;
         Ok(logs
             .into_iter()
             .filter(|l| l.level >= min)
-            .filter(|l| task_ids.is_empty() || l.task_id.as_ref().is_some_and(|t| task_ids.contains(t)))
-            .map(|l| LogLine { level: l.level.as_str().into(), message: l.message, task_id: l.task_id, timestamp: Some(l.timestamp.to_rfc3339()) })
+            .filter(|l| {
+                task_ids.is_empty() || l.task_id.as_ref().is_some_and(|t| task_ids.contains(t))
+            })
+            .map(|l| LogLine {
+                level: l.level.as_str().into(),
+                message: l.message,
+                task_id: l.task_id,
+                timestamp: Some(l.timestamp.to_rfc3339()),
+            })
             .collect())
     }
 }

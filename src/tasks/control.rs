@@ -90,7 +90,10 @@ pub fn labels(ctx: &TaskContext<'_>, task: &Labels) -> Result<TaskOutcome, TaskE
         Value::Object(map) => {
             let mut out = serde_json::Map::new();
             for (k, v) in map {
-                out.insert(ctx.render_str("labels", k)?, ctx.render_typed(&format!("labels.{k}"), v)?);
+                out.insert(
+                    ctx.render_str("labels", k)?,
+                    ctx.render_typed(&format!("labels.{k}"), v)?,
+                );
             }
             Value::Object(out)
         }
@@ -110,7 +113,8 @@ pub fn labels(ctx: &TaskContext<'_>, task: &Labels) -> Result<TaskOutcome, TaskE
                     return Err(ctx.property_error("labels", "list items must be {key, value}"));
                 };
                 let v = ctx.render_typed("labels", v)?;
-                out.labels.push((text(&ctx.render_typed("labels", k)?), text(&v)));
+                out.labels
+                    .push((text(&ctx.render_typed("labels", k)?), text(&v)));
             }
         }
         other => {

@@ -18,8 +18,8 @@ use chrono::{DateTime, Utc};
 
 use crate::engine::action::{Action, NewTaskRun};
 use crate::engine::view::{ExecutionView, Index, internal};
-use crate::spec::{Flow, Task};
 use crate::spec::flow::{SlaBehavior, SlaKind};
+use crate::spec::{Flow, Task};
 use crate::store::model::{State, TaskRun};
 
 pub use outcome::{Outcome, effective_state, merge};
@@ -27,7 +27,11 @@ pub use timers::{inherited_retries, retry_pending, retry_policy};
 
 /// Decides what happens next to an execution (see the module doc).
 pub fn next(view: &ExecutionView, flow: &Flow, now: DateTime<Utc>) -> Vec<Action> {
-    let tasks: HashMap<&str, &Task> = flow.all_tasks().into_iter().map(|t| (t.id.as_str(), t)).collect();
+    let tasks: HashMap<&str, &Task> = flow
+        .all_tasks()
+        .into_iter()
+        .map(|t| (t.id.as_str(), t))
+        .collect();
     let mut core = Core {
         view,
         flow,
@@ -72,10 +76,24 @@ impl<'a> Core<'a> {
         self.timers_and_starts();
         self.pause_state();
         let flow = self.flow;
-        let main = self.block(&flow.tasks, &flow.errors, &flow.finally_tasks, None, None, None, flowable::Mode::Sequential);
+        let main = self.block(
+            &flow.tasks,
+            &flow.errors,
+            &flow.finally_tasks,
+            None,
+            None,
+            None,
+            flowable::Mode::Sequential,
+        );
         let Outcome::Done(state) = main else { return };
         if !flow.after_execution.is_empty() {
-            let after = self.list(&flow.after_execution, None, None, None, flowable::Mode::Sequential);
+            let after = self.list(
+                &flow.after_execution,
+                None,
+                None,
+                None,
+                flowable::Mode::Sequential,
+            );
             if after == Outcome::Running {
                 return;
             }
@@ -97,13 +115,21 @@ impl<'a> Core<'a> {
                 continue;
             }
             let Some(limit) = &sla.duration else { continue };
-            let Ok(limit) = chrono::Duration::from_std(limit.as_std()) else { continue };
+            let Ok(limit) = chrono::Duration::from_std(limit.as_std()) else {
+                continue;
+            };
             if self.now >= started + limit {
                 let state = match sla.behavior {
                     SlaBehavior::Cancel => State::Cancelled,
                     _ => State::Failed,
                 };
-                return Some((state, Some(format!("SLA `{}` violated: execution lasted more than {}", sla.id, limit))));
+                return Some((
+                    state,
+                    Some(format!(
+                        "SLA `{}` violated: execution lasted more than {}",
+                        sla.id, limit
+                    )),
+                ));
             }
         }
         None
@@ -118,7 +144,9 @@ impl<'a> Core<'a> {
             }
             pending = true;
             if tr.state != State::Killing {
-                self.out.push(Action::Kill { task_run_id: tr.id.clone() });
+                self.out.push(Action::Kill {
+                    task_run_id: tr.id.clone(),
+                });
             }
         }
         if !pending {
@@ -128,16 +156,28 @@ impl<'a> Core<'a> {
 
     /// The execution is PAUSED while one of its task runs is.
     fn pause_state(&mut self) {
-        let any_paused = self.view.task_runs.iter().any(|tr| tr.state == State::Paused);
+        let any_paused = self
+            .view
+            .task_runs
+            .iter()
+            .any(|tr| tr.state == State::Paused);
         match self.view.execution.state {
             State::Running if any_paused => self.out.push(Action::SetExecutionState(State::Paused)),
-            State::Paused if !any_paused => self.out.push(Action::SetExecutionState(State::Running)),
+            State::Paused if !any_paused => {
+                self.out.push(Action::SetExecutionState(State::Running))
+            }
             _ => {}
         }
     }
 
     /// Creates the task run of `task` under `parent` unless it exists.
-    pub(crate) fn create(&mut self, task: &Task, parent: Option<&TaskRun>, iteration: Option<i64>, value: Option<&str>) {
+    pub(crate) fn create(
+        &mut self,
+        task: &Task,
+        parent: Option<&TaskRun>,
+        iteration: Option<i64>,
+        value: Option<&str>,
+    ) {
         self.out.push(Action::Create(NewTaskRun {
             task_id: task.id.clone(),
             parent_task_run_id: parent.map(|p| p.id.clone()),
@@ -156,6 +196,8 @@ impl<'a> Core<'a> {
     }
 }
 
+#[cfg(test)]
+mod proptests;
 #[cfg(test)]
 pub(crate) mod sim;
 #[cfg(test)]

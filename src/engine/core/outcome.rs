@@ -21,7 +21,11 @@ pub fn effective_state(state: State, task: &Task) -> State {
         State::Cancelled => State::Failed,
         other => other,
     };
-    if state == State::Warning && task.common.allow_warning { State::Success } else { state }
+    if state == State::Warning && task.common.allow_warning {
+        State::Success
+    } else {
+        state
+    }
 }
 
 /// The worse of two settled states (KILLED > FAILED > WARNING > SUCCESS).

@@ -29,7 +29,14 @@ pub fn retry_policy<'a>(task: &'a Task, flow: &'a Flow) -> Option<&'a Retry> {
 /// ancestor that declares one (Kestra retries a flowable by retrying its failed children).
 pub fn inherited_retries(flow: &Flow) -> HashMap<&str, &Retry> {
     let mut out = HashMap::new();
-    let mut stack: Vec<(&Task, Option<&Retry>)> = flow.tasks.iter().chain(&flow.errors).chain(&flow.finally_tasks).chain(&flow.after_execution).map(|t| (t, None)).collect();
+    let mut stack: Vec<(&Task, Option<&Retry>)> = flow
+        .tasks
+        .iter()
+        .chain(&flow.errors)
+        .chain(&flow.finally_tasks)
+        .chain(&flow.after_execution)
+        .map(|t| (t, None))
+        .collect();
     while let Some((task, inherited)) = stack.pop() {
         if task.category() == Category::Flowable {
             let retry = task.common.retry.as_ref().or(inherited);
@@ -55,7 +62,9 @@ pub fn retry_pending(tr: &TaskRun, policy: Option<&Retry>, now: DateTime<Utc>) -
     };
     // Like Kestra, the bound applies to when the next attempt would start.
     let next_start = retry_at(tr, policy, tr.ended.unwrap_or(now));
-    let elapsed = (next_start - tr.attempts[0].started).to_std().unwrap_or_default();
+    let elapsed = (next_start - tr.attempts[0].started)
+        .to_std()
+        .unwrap_or_default();
     policy.allows_another(tr.attempts.len() as u32, elapsed)
 }
 
@@ -85,7 +94,11 @@ impl<'a> Core<'a> {
         if task.category() == Category::Flowable {
             return None;
         }
-        task.common.retry.as_ref().or_else(|| self.retries.get(task.id.as_str()).copied()).or_else(|| retry_policy(task, self.flow))
+        task.common
+            .retry
+            .as_ref()
+            .or_else(|| self.retries.get(task.id.as_str()).copied())
+            .or_else(|| retry_policy(task, self.flow))
     }
 
     pub(super) fn timers_and_starts(&mut self) {
@@ -179,8 +192,14 @@ impl<'a> Core<'a> {
             .and_then(|v| v.as_str())
             .and_then(|s| s.parse().ok())
             .unwrap_or(State::Success);
-        let has_tasks = self.tasks.get(tr.task_id.as_str()).is_some_and(|t| matches!(&t.kind, crate::spec::TaskKind::Pause(p) if !p.tasks.is_empty()));
-        let state = if state == State::Success && has_tasks { State::Running } else { state };
+        let has_tasks = self.tasks.get(tr.task_id.as_str()).is_some_and(
+            |t| matches!(&t.kind, crate::spec::TaskKind::Pause(p) if !p.tasks.is_empty()),
+        );
+        let state = if state == State::Success && has_tasks {
+            State::Running
+        } else {
+            state
+        };
         let error = (state == State::Failed).then(|| format!("Pause `{}` timed out", tr.task_id));
         self.out.push(Action::Complete {
             task_run_id: tr.id.clone(),

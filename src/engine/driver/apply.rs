@@ -21,13 +21,19 @@ impl Drive {
         match action {
             Action::Create(new) => self.create(new, now),
             Action::Start { task_run_id } => self.start(&task_run_id, now),
-            Action::Complete { task_run_id, state, error } => {
+            Action::Complete {
+                task_run_id,
+                state,
+                error,
+            } => {
                 if let Some(e) = &error {
                     self.log(&task_run_id, Level::Error, e.clone(), now);
                 }
                 self.finish_task_run(&task_run_id, state, error, now);
             }
-            Action::Retry { task_run_id, .. } => self.finish_task_run(&task_run_id, State::Retrying, None, now),
+            Action::Retry { task_run_id, .. } => {
+                self.finish_task_run(&task_run_id, State::Retrying, None, now)
+            }
             Action::Kill { task_run_id } => self.kill_task_run(&task_run_id, now),
             Action::WaitUntil(at) => {
                 self.wake_at = Some(self.wake_at.map_or(at, |w| w.min(at)));
@@ -40,20 +46,39 @@ impl Drive {
     }
 
     fn kill_task_run(&mut self, id: &str, now: DateTime<Utc>) {
-        let Some(&i) = self.positions.get(id) else { return };
+        let Some(&i) = self.positions.get(id) else {
+            return;
+        };
         let tr = &self.view.task_runs[i];
         if let Some(child) = internal(tr, "executionId").and_then(|v| v.as_str()) {
             self.effects.push(Effect::KillChild(child.to_string()));
         }
-        let state = if tr.dispatch == Dispatch::Worker && tr.state == State::Running { State::Killing } else { State::Killed };
+        let state = if tr.dispatch == Dispatch::Worker && tr.state == State::Running {
+            State::Killing
+        } else {
+            State::Killed
+        };
         self.finish_task_run(id, state, None, now);
     }
 
     /// The final step: flow outputs and SLA assertions are rendered, then the state is set.
     fn end(&mut self, mut state: State, mut error: Option<String>, now: DateTime<Utc>) {
         let mut outputs = Map::new();
-        if state.is_successful() && (!self.flow.outputs.is_empty() || self.flow.sla.iter().any(|s| s.kind == SlaKind::ExecutionAssertion)) {
-            let scope = ExecutionScope { view: &self.view, flow: &self.flow, namespace_vars: &self.namespace_vars, envs: &self.inner.envs };
+        if state.is_successful()
+            && (!self.flow.outputs.is_empty()
+                || self
+                    .flow
+                    .sla
+                    .iter()
+                    .any(|s| s.kind == SlaKind::ExecutionAssertion))
+        {
+            let scope = ExecutionScope {
+                view: &self.view,
+                flow: &self.flow,
+                namespace_vars: &self.namespace_vars,
+                envs: &self.inner.envs,
+                with_outputs: true,
+            };
             let vars = Value::Object(scope.execution_vars(Some(state)));
             let ctx = RenderContext::new(vars, self.inner.services.clone());
             for out in &self.flow.outputs {
@@ -73,18 +98,36 @@ impl Drive {
                 }
             }
             let mut violated_labels = Vec::new();
-            for sla in self.flow.sla.iter().filter(|s| s.kind == SlaKind::ExecutionAssertion) {
+            for sla in self
+                .flow
+                .sla
+                .iter()
+                .filter(|s| s.kind == SlaKind::ExecutionAssertion)
+            {
                 let Some(assert) = &sla.assert else { continue };
-                let holds = self.inner.renderer.render_typed(assert, &ctx).map(|v| crate::tasks::truthy_value(&v));
+                let holds = self
+                    .inner
+                    .renderer
+                    .render_typed(assert, &ctx)
+                    .map(|v| crate::tasks::truthy_value(&v));
                 if matches!(holds, Ok(true)) {
                     continue;
                 }
                 if let Some(Value::Object(labels)) = &sla.labels {
-                    violated_labels.extend(labels.iter().map(|(k, v)| (k.clone(), v.as_str().map_or(v.to_string(), str::to_string))));
+                    violated_labels.extend(labels.iter().map(|(k, v)| {
+                        (k.clone(), v.as_str().map_or(v.to_string(), str::to_string))
+                    }));
                 }
                 if sla.behavior != SlaBehavior::None {
-                    state = if sla.behavior == SlaBehavior::Cancel { State::Cancelled } else { State::Failed };
-                    error = Some(format!("SLA `{}` violated: `{assert}` does not hold", sla.id));
+                    state = if sla.behavior == SlaBehavior::Cancel {
+                        State::Cancelled
+                    } else {
+                        State::Failed
+                    };
+                    error = Some(format!(
+                        "SLA `{}` violated: `{assert}` does not hold",
+                        sla.id
+                    ));
                 }
             }
             for (k, v) in violated_labels {
@@ -107,14 +150,30 @@ impl Drive {
     }
 
     /// Resumes the paused task runs with their `onResume` inputs.
-    pub(super) fn resume(&mut self, inputs: Map<String, Value>, now: DateTime<Utc>) -> Result<(), EngineError> {
-        let paused: Vec<String> = self.view.task_runs.iter().filter(|t| t.state == State::Paused).map(|t| t.id.clone()).collect();
+    pub(super) fn resume(
+        &mut self,
+        inputs: Map<String, Value>,
+        now: DateTime<Utc>,
+    ) -> Result<(), EngineError> {
+        let paused: Vec<String> = self
+            .view
+            .task_runs
+            .iter()
+            .filter(|t| t.state == State::Paused)
+            .map(|t| t.id.clone())
+            .collect();
         if paused.is_empty() {
             let e = &self.view.execution;
-            return Err(EngineError::WrongState { id: e.id.clone(), state: e.state.to_string(), action: "resume" });
+            return Err(EngineError::WrongState {
+                id: e.id.clone(),
+                state: e.state.to_string(),
+                action: "resume",
+            });
         }
         for id in paused {
-            let Some(&i) = self.positions.get(&id) else { continue };
+            let Some(&i) = self.positions.get(&id) else {
+                continue;
+            };
             let task = self.tasks.get(&self.view.task_runs[i].task_id).cloned();
             let (declared, has_tasks) = match task.as_ref().map(|t| &t.kind) {
                 Some(TaskKind::Pause(p)) => (p.on_resume.clone(), !p.tasks.is_empty()),
@@ -125,7 +184,11 @@ impl Drive {
             if let Some(o) = tr.outputs.as_object_mut() {
                 o.insert("onResume".into(), Value::Object(values));
             }
-            let state = if has_tasks { State::Running } else { State::Success };
+            let state = if has_tasks {
+                State::Running
+            } else {
+                State::Success
+            };
             self.finish_task_run(&id, state, None, now);
         }
         Ok(())
@@ -134,8 +197,14 @@ impl Drive {
     /// A subflow's child execution ended: its Subflow task run ends accordingly, with the
     /// child's outputs (and the deprecated `outputs` property rendered in the child's context).
     pub(super) async fn subflow_ended(&mut self, tr_id: &str, child: &Execution) {
-        let Some(&i) = self.positions.get(tr_id) else { return };
-        let (transmit, legacy) = match self.tasks.get(&self.view.task_runs[i].task_id).map(|t| &t.kind) {
+        let Some(&i) = self.positions.get(tr_id) else {
+            return;
+        };
+        let (transmit, legacy) = match self
+            .tasks
+            .get(&self.view.task_runs[i].task_id)
+            .map(|t| &t.kind)
+        {
             Some(TaskKind::Subflow(s)) => (s.transmit_failed, s.outputs.clone()),
             _ => (true, Map::new()),
         };
@@ -143,11 +212,27 @@ impl Drive {
         let mut legacy_error = None;
         if !legacy.is_empty()
             && let Ok(runs) = self.inner.store.task_runs(&child.id).await
-            && let Ok(resolved) = self.inner.flows.resolve(&child.namespace, &child.flow_id, Some(child.flow_revision)).await
+            && let Ok(resolved) = self
+                .inner
+                .flows
+                .resolve(&child.namespace, &child.flow_id, Some(child.flow_revision))
+                .await
         {
-            let view = crate::engine::view::ExecutionView { execution: child.clone(), task_runs: runs };
-            let scope = ExecutionScope { view: &view, flow: &resolved.flow, namespace_vars: &self.namespace_vars, envs: &self.inner.envs };
-            let ctx = RenderContext::new(Value::Object(scope.execution_vars(None)), self.inner.services.clone());
+            let view = crate::engine::view::ExecutionView {
+                execution: child.clone(),
+                task_runs: runs,
+            };
+            let scope = ExecutionScope {
+                view: &view,
+                flow: &resolved.flow,
+                namespace_vars: &self.namespace_vars,
+                envs: &self.inner.envs,
+                with_outputs: true,
+            };
+            let ctx = RenderContext::new(
+                Value::Object(scope.execution_vars(None)),
+                self.inner.services.clone(),
+            );
             for (k, v) in &legacy {
                 let rendered = match v {
                     Value::String(s) => self.inner.renderer.render_typed(s, &ctx),
@@ -157,7 +242,12 @@ impl Drive {
                     Ok(v) => {
                         legacy_outputs.insert(k.clone(), v);
                     }
-                    Err(e) => legacy_error = Some(format!("task `{}`: cannot render property `outputs.{k}`: {e}", self.view.task_runs[i].task_id)),
+                    Err(e) => {
+                        legacy_error = Some(format!(
+                            "task `{}`: cannot render property `outputs.{k}`: {e}",
+                            self.view.task_runs[i].task_id
+                        ))
+                    }
                 }
             }
         }
@@ -176,7 +266,8 @@ impl Drive {
             outputs.extend(legacy_outputs);
             o.insert("outputs".into(), Value::Object(outputs));
         }
-        let mut error = (state == State::Failed).then(|| format!("subflow execution `{}` ended {}", child.id, child.state));
+        let mut error = (state == State::Failed)
+            .then(|| format!("subflow execution `{}` ended {}", child.id, child.state));
         let state = if legacy_error.is_some() {
             error = legacy_error;
             State::Failed
@@ -194,7 +285,9 @@ impl Drive {
                 Effect::RunInline(id) => self.run_inline(&id).await,
                 Effect::CreateSubflow(id) => self.create_subflow(&id).await,
                 Effect::KillChild(child) => {
-                    let engine = super::Engine { inner: self.inner.clone() };
+                    let engine = super::Engine {
+                        inner: self.inner.clone(),
+                    };
                     let _ = engine.kill(&child).await;
                 }
             }
@@ -203,10 +296,20 @@ impl Drive {
 
     async fn run_inline(&mut self, id: &str) {
         let now = Utc::now();
-        let Some(&i) = self.positions.get(id) else { return };
-        let Some(task) = self.tasks.get(&self.view.task_runs[i].task_id).cloned() else { return };
+        let Some(&i) = self.positions.get(id) else {
+            return;
+        };
+        let Some(task) = self.tasks.get(&self.view.task_runs[i].task_id).cloned() else {
+            return;
+        };
         let tr = &self.view.task_runs[i];
-        let scope = ExecutionScope { view: &self.view, flow: &self.flow, namespace_vars: &self.namespace_vars, envs: &self.inner.envs };
+        let scope = ExecutionScope {
+            view: &self.view,
+            flow: &self.flow,
+            namespace_vars: &self.namespace_vars,
+            envs: &self.inner.envs,
+            with_outputs: self.reads_outputs(&task.id),
+        };
         let ctx = RenderContext::new(scope.task_vars(tr, &task), self.inner.services.clone());
         let e = &self.view.execution;
         let task_ctx = crate::tasks::TaskContext {
@@ -229,7 +332,12 @@ impl Drive {
         };
         for line in &outcome.logs {
             let level = line.level.parse().unwrap_or(Level::Info);
-            self.log(id, level, crate::template::mask(&line.message, &secrets), now);
+            self.log(
+                id,
+                level,
+                crate::template::mask(&line.message, &secrets),
+                now,
+            );
         }
         for (key, value) in &outcome.labels {
             set_label(&mut self.view.execution.labels, key, value);
@@ -261,7 +369,8 @@ impl Drive {
             };
         }
         let retried = tr.attempts.len() > 1;
-        let warn_on_retry = crate::engine::core::retry_policy(&task, &self.flow).is_some_and(|r| r.warning_on_retry);
+        let warn_on_retry = crate::engine::core::retry_policy(&task, &self.flow)
+            .is_some_and(|r| r.warning_on_retry);
         if state == State::Success && retried && warn_on_retry {
             state = State::Warning;
         }
@@ -269,22 +378,53 @@ impl Drive {
     }
 
     async fn create_subflow(&mut self, id: &str) {
-        let Some(&i) = self.positions.get(id) else { return };
+        let Some(&i) = self.positions.get(id) else {
+            return;
+        };
         let tr = self.view.task_runs[i].clone();
-        let Some(child_id) = internal(&tr, "executionId").and_then(|v| v.as_str()).map(str::to_string) else { return };
+        let Some(child_id) = internal(&tr, "executionId")
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
+        else {
+            return;
+        };
         if matches!(self.inner.store.execution(&child_id).await, Ok(Some(_))) {
             return;
         }
         let request = internal(&tr, "request").cloned().unwrap_or(Value::Null);
-        let text = |k: &str| request.get(k).and_then(|v| v.as_str()).unwrap_or_default().to_string();
-        let inputs = request.get("inputs").and_then(|v| v.as_object()).cloned().unwrap_or_default();
+        let text = |k: &str| {
+            request
+                .get(k)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_string()
+        };
+        let inputs = request
+            .get("inputs")
+            .and_then(|v| v.as_object())
+            .cloned()
+            .unwrap_or_default();
         let labels: Vec<Label> = request
             .get("labels")
             .and_then(|v| v.as_array())
-            .map(|l| l.iter().filter_map(|x| Some(Label::new(x.get("key")?.as_str()?, x.get("value")?.as_str()?))).collect())
+            .map(|l| {
+                l.iter()
+                    .filter_map(|x| {
+                        Some(Label::new(
+                            x.get("key")?.as_str()?,
+                            x.get("value")?.as_str()?,
+                        ))
+                    })
+                    .collect()
+            })
             .unwrap_or_default();
         let mut labels = labels;
-        if let Some(c) = self.view.execution.labels.iter().find(|l| l.key == super::CORRELATION_ID)
+        if let Some(c) = self
+            .view
+            .execution
+            .labels
+            .iter()
+            .find(|l| l.key == super::CORRELATION_ID)
             && !labels.iter().any(|l| l.key == super::CORRELATION_ID)
         {
             labels.push(c.clone());
@@ -299,7 +439,15 @@ impl Drive {
         };
         let started = self
             .inner
-            .start(&text("namespace"), &text("flowId"), revision, inputs, labels, None, Some((child_id.clone(), parent)))
+            .start(
+                &text("namespace"),
+                &text("flowId"),
+                revision,
+                inputs,
+                labels,
+                None,
+                Some((child_id.clone(), parent)),
+            )
             .await;
         let now = Utc::now();
         match started {
@@ -308,12 +456,21 @@ impl Drive {
                 self.log(id, Level::Error, message.clone(), now);
                 self.finish_task_run(id, State::Failed, Some(message), now);
             }
-            Ok(child) if !request.get("wait").and_then(|v| v.as_bool()).unwrap_or(true) => {
+            Ok(child)
+                if !request
+                    .get("wait")
+                    .and_then(|v| v.as_bool())
+                    .unwrap_or(true) =>
+            {
                 let tr = &mut self.view.task_runs[i];
                 if let Some(o) = tr.outputs.as_object_mut() {
                     o.insert("executionId".into(), Value::String(child.id.clone()));
                 }
-                if let Some(o) = tr.outputs.get_mut(crate::engine::view::INTERNAL).and_then(|v| v.as_object_mut()) {
+                if let Some(o) = tr
+                    .outputs
+                    .get_mut(crate::engine::view::INTERNAL)
+                    .and_then(|v| v.as_object_mut())
+                {
                     o.remove("executionId");
                 }
                 self.finish_task_run(id, State::Success, None, now);
@@ -326,7 +483,9 @@ impl Drive {
     /// True for task types with no task run of their own kind (used by creation).
     pub(super) fn dispatch_of(&self, task_id: &str) -> Dispatch {
         match self.tasks.get(task_id) {
-            Some(t) if t.category() == Category::Flowable || crate::tasks::is_inline(&t.kind) => Dispatch::Inline,
+            Some(t) if t.category() == Category::Flowable || crate::tasks::is_inline(&t.kind) => {
+                Dispatch::Inline
+            }
             _ => Dispatch::Worker,
         }
     }

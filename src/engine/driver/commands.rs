@@ -16,21 +16,41 @@ use crate::store::model::{Execution, State, StateChange, TaskRun};
 /// their flowable parents run again; the execution goes RESTARTED, then RUNNING.
 pub(super) async fn restart(inner: &Arc<Inner>, id: &str) -> Result<Execution, EngineError> {
     let store = &inner.store;
-    let mut e = store.execution(id).await?.ok_or_else(|| EngineError::ExecutionNotFound(id.into()))?;
+    let mut e = store
+        .execution(id)
+        .await?
+        .ok_or_else(|| EngineError::ExecutionNotFound(id.into()))?;
     if !matches!(e.state, State::Failed | State::Killed) {
-        return Err(EngineError::WrongState { id: id.into(), state: e.state.to_string(), action: "restart" });
+        return Err(EngineError::WrongState {
+            id: id.into(),
+            state: e.state.to_string(),
+            action: "restart",
+        });
     }
-    let flow = inner.flows.resolve(&e.namespace, &e.flow_id, Some(e.flow_revision)).await?.flow;
+    let flow = inner
+        .flows
+        .resolve(&e.namespace, &e.flow_id, Some(e.flow_revision))
+        .await?
+        .flow;
     let mut task_runs = store.task_runs(id).await?;
     let now = Utc::now();
-    let with_children: HashSet<String> = task_runs.iter().filter_map(|t| t.parent_task_run_id.clone()).collect();
+    let with_children: HashSet<String> = task_runs
+        .iter()
+        .filter_map(|t| t.parent_task_run_id.clone())
+        .collect();
     let mut changed = Vec::new();
     for tr in &mut task_runs {
         if !matches!(tr.state, State::Failed | State::Killed) {
             continue;
         }
-        let flowable = flow.find_task(&tr.task_id).is_some_and(|t| t.category() == Category::Flowable);
-        let state = if flowable && with_children.contains(&tr.id) { State::Running } else { State::Restarted };
+        let flowable = flow
+            .find_task(&tr.task_id)
+            .is_some_and(|t| t.category() == Category::Flowable);
+        let state = if flowable && with_children.contains(&tr.id) {
+            State::Running
+        } else {
+            State::Restarted
+        };
         tr.state = state;
         tr.history.push(StateChange { state, date: now });
         tr.ended = None;
@@ -38,26 +58,48 @@ pub(super) async fn restart(inner: &Arc<Inner>, id: &str) -> Result<Execution, E
         changed.push(tr.clone());
     }
     e.state = State::Restarted;
-    e.history.push(StateChange { state: State::Restarted, date: now });
+    e.history.push(StateChange {
+        state: State::Restarted,
+        date: now,
+    });
     e.ended = None;
     e.error = None;
     e.version += 1;
     if let Some(c) = &flow.concurrency {
         // The restarted execution competes for a slot again; over the limit it still runs.
-        let _ = store.acquire_slot(&e.namespace, &e.flow_id, c.limit as i64, &e.id).await?;
+        let _ = store
+            .acquire_slot(&e.namespace, &e.flow_id, c.limit as i64, &e.id)
+            .await?;
     }
-    store.apply(&Transition { execution: Some(e.clone()), task_runs: changed, logs: Vec::new(), release_slot: None }).await?;
+    store
+        .apply(&Transition {
+            execution: Some(e.clone()),
+            task_runs: changed,
+            logs: Vec::new(),
+            release_slot: None,
+        })
+        .await?;
     inner.adopt(id);
     Ok(e)
 }
 
 /// Copies an execution into a new one that starts again at `task_run_id`: task runs created
 /// before it are copied (its ancestors as RUNNING), it and later ones run again.
-pub(super) async fn replay(inner: &Arc<Inner>, id: &str, task_run_id: &str) -> Result<Execution, EngineError> {
+pub(super) async fn replay(
+    inner: &Arc<Inner>,
+    id: &str,
+    task_run_id: &str,
+) -> Result<Execution, EngineError> {
     let store = &inner.store;
-    let old = store.execution(id).await?.ok_or_else(|| EngineError::ExecutionNotFound(id.into()))?;
+    let old = store
+        .execution(id)
+        .await?
+        .ok_or_else(|| EngineError::ExecutionNotFound(id.into()))?;
     let task_runs = store.task_runs(id).await?;
-    let pos = task_runs.iter().position(|t| t.id == task_run_id).ok_or_else(|| EngineError::TaskRunNotFound(task_run_id.into()))?;
+    let pos = task_runs
+        .iter()
+        .position(|t| t.id == task_run_id)
+        .ok_or_else(|| EngineError::TaskRunNotFound(task_run_id.into()))?;
     let by_id: HashMap<&str, &TaskRun> = task_runs.iter().map(|t| (t.id.as_str(), t)).collect();
     let mut ancestors = HashSet::new();
     let mut cursor = task_runs[pos].parent_task_run_id.as_deref();
@@ -80,10 +122,16 @@ pub(super) async fn replay(inner: &Arc<Inner>, id: &str, task_run_id: &str) -> R
         c.id = uuid::Uuid::now_v7().to_string();
         ids.insert(tr.id.clone(), c.id.clone());
         c.execution_id = e.id.clone();
-        c.parent_task_run_id = tr.parent_task_run_id.as_ref().and_then(|p| ids.get(p).cloned());
+        c.parent_task_run_id = tr
+            .parent_task_run_id
+            .as_ref()
+            .and_then(|p| ids.get(p).cloned());
         if ancestors.contains(&tr.id) {
             c.state = State::Running;
-            c.history.push(StateChange { state: State::Running, date: now });
+            c.history.push(StateChange {
+                state: State::Running,
+                date: now,
+            });
             c.ended = None;
             c.error = None;
         }
@@ -91,7 +139,14 @@ pub(super) async fn replay(inner: &Arc<Inner>, id: &str, task_run_id: &str) -> R
     }
     store.create_execution(&e).await?;
     e.version += 1;
-    store.apply(&Transition { execution: Some(e.clone()), task_runs: copies, logs: Vec::new(), release_slot: None }).await?;
+    store
+        .apply(&Transition {
+            execution: Some(e.clone()),
+            task_runs: copies,
+            logs: Vec::new(),
+            release_slot: None,
+        })
+        .await?;
     inner.adopt(&e.id);
     Ok(e)
 }

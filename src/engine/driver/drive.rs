@@ -40,12 +40,39 @@ pub(super) struct Drive {
     pub wake_at: Option<DateTime<Utc>>,
     pub release_slot: bool,
     pub namespace_vars: Map<String, Value>,
+    /// Tasks whose properties may read `outputs` (or `parent(s)`): only their renders pay for
+    /// building the outputs tree. `None`: every render does (flow variables read outputs).
+    pub needs_outputs: Option<HashSet<String>>,
+}
+
+/// The tasks that may read other tasks' outputs, or `None` when any render may.
+fn outputs_readers(flow: &Flow) -> Option<HashSet<String>> {
+    let reads = |v: &str| v.contains("outputs") || v.contains("parent") || v.contains("render(");
+    let vars = serde_json::to_string(&flow.variables).unwrap_or_default();
+    if reads(&vars) {
+        return None;
+    }
+    Some(
+        flow.all_tasks()
+            .into_iter()
+            .filter(|t| reads(&serde_json::to_string(&t.to_map()).unwrap_or_default()))
+            .map(|t| t.id.clone())
+            .collect(),
+    )
 }
 
 /// Owns execution `id` until it is terminal (or the engine stops).
-pub(super) async fn own(inner: Arc<Inner>, id: String, mut rx: mpsc::UnboundedReceiver<Command>) {
+pub(super) async fn own(
+    inner: Arc<Inner>,
+    id: String,
+    mut rx: mpsc::UnboundedReceiver<Command>,
+    fresh: Option<(crate::store::model::Execution, Arc<Flow>)>,
+) {
     let result = async {
-        let mut drive = Drive::load(Arc::clone(&inner), &id).await?;
+        let mut drive = match fresh {
+            Some((execution, flow)) => Drive::new(Arc::clone(&inner), execution, Vec::new(), flow),
+            None => Drive::load(Arc::clone(&inner), &id).await?,
+        };
         drive.run(&mut rx).await
     }
     .await;
@@ -59,23 +86,58 @@ pub(super) async fn own(inner: Arc<Inner>, id: String, mut rx: mpsc::UnboundedRe
     rx.close();
     while let Ok(cmd) = rx.try_recv() {
         if let Command::Resume(_, reply) = cmd {
-            let _ = reply.send(Err(EngineError::WrongState { id: id.clone(), state: "not running".into(), action: "resume" }));
+            let _ = reply.send(Err(EngineError::WrongState {
+                id: id.clone(),
+                state: "not running".into(),
+                action: "resume",
+            }));
         }
     }
 }
 
 impl Drive {
     async fn load(inner: Arc<Inner>, id: &str) -> Result<Drive, EngineError> {
-        let execution = inner.store.execution(id).await?.ok_or_else(|| EngineError::ExecutionNotFound(id.into()))?;
+        let execution = inner
+            .store
+            .execution(id)
+            .await?
+            .ok_or_else(|| EngineError::ExecutionNotFound(id.into()))?;
         let task_runs = inner.store.task_runs(id).await?;
-        let resolved = inner.flows.resolve(&execution.namespace, &execution.flow_id, Some(execution.flow_revision)).await?;
-        let flow = resolved.flow;
-        let tasks = flow.all_tasks().into_iter().map(|t| (t.id.clone(), t.clone())).collect();
-        let positions = task_runs.iter().enumerate().map(|(i, t)| (t.id.clone(), i)).collect();
+        let resolved = inner
+            .flows
+            .resolve(
+                &execution.namespace,
+                &execution.flow_id,
+                Some(execution.flow_revision),
+            )
+            .await?;
+        Ok(Drive::new(inner, execution, task_runs, resolved.flow))
+    }
+
+    fn new(
+        inner: Arc<Inner>,
+        execution: crate::store::model::Execution,
+        task_runs: Vec<TaskRun>,
+        flow: Arc<Flow>,
+    ) -> Drive {
+        let tasks = flow
+            .all_tasks()
+            .into_iter()
+            .map(|t| (t.id.clone(), t.clone()))
+            .collect();
+        let positions = task_runs
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.id.clone(), i))
+            .collect();
         let namespace_vars = inner.flows.namespace_variables(&execution.namespace);
-        Ok(Drive {
+        let needs_outputs = outputs_readers(&flow);
+        Drive {
             inner,
-            view: ExecutionView { execution, task_runs },
+            view: ExecutionView {
+                execution,
+                task_runs,
+            },
             flow,
             tasks,
             positions,
@@ -86,7 +148,8 @@ impl Drive {
             wake_at: None,
             release_slot: false,
             namespace_vars,
-        })
+            needs_outputs,
+        }
     }
 
     async fn run(&mut self, rx: &mut mpsc::UnboundedReceiver<Command>) -> Result<(), EngineError> {
@@ -129,9 +192,19 @@ impl Drive {
     fn idle_time(&mut self) -> Duration {
         let poll = self.inner.config.poll_interval;
         let external = self.view.execution.state == State::Queued
-            || self.view.task_runs.iter().any(|t| !t.state.is_terminal() && (t.dispatch == Dispatch::Worker || internal(t, "executionId").is_some()));
-        let base = if external { poll } else { Duration::from_secs(5) };
-        let until_timer = self.wake_at.take().map(|at| (at - Utc::now()).to_std().unwrap_or_default());
+            || self.view.task_runs.iter().any(|t| {
+                !t.state.is_terminal()
+                    && (t.dispatch == Dispatch::Worker || internal(t, "executionId").is_some())
+            });
+        let base = if external {
+            poll
+        } else {
+            Duration::from_secs(5)
+        };
+        let until_timer = self
+            .wake_at
+            .take()
+            .map(|at| (at - Utc::now()).to_std().unwrap_or_default());
         until_timer.map_or(base, |t| t.min(base))
     }
 
@@ -157,7 +230,12 @@ impl Drive {
             return Ok(());
         }
         self.view.execution.version += 1;
-        let task_runs: Vec<TaskRun> = self.dirty.iter().filter_map(|id| self.positions.get(id)).map(|&i| self.view.task_runs[i].clone()).collect();
+        let task_runs: Vec<TaskRun> = self
+            .dirty
+            .iter()
+            .filter_map(|id| self.positions.get(id))
+            .map(|&i| self.view.task_runs[i].clone())
+            .collect();
         let transition = Transition {
             execution: Some(self.view.execution.clone()),
             task_runs,
@@ -203,7 +281,12 @@ impl Drive {
         }
         if self.flow.concurrency.is_some() {
             // A slot was freed: queued executions of this flow may start.
-            let owners: Vec<_> = self.inner.owners.lock().map(|o| o.values().cloned().collect()).unwrap_or_default();
+            let owners: Vec<_> = self
+                .inner
+                .owners
+                .lock()
+                .map(|o| o.values().cloned().collect())
+                .unwrap_or_default();
             for tx in owners {
                 let _ = tx.send(Command::Wake);
             }
@@ -216,7 +299,12 @@ impl Drive {
             return Ok(());
         };
         let e = &self.view.execution;
-        if self.inner.store.acquire_slot(&e.namespace, &e.flow_id, c.limit as i64, &e.id).await? {
+        if self
+            .inner
+            .store
+            .acquire_slot(&e.namespace, &e.flow_id, c.limit as i64, &e.id)
+            .await?
+        {
             self.set_execution_state(State::Created, Utc::now());
         }
         Ok(())
@@ -231,20 +319,32 @@ impl Drive {
             .task_runs
             .iter()
             .filter(|t| t.state == State::Running && t.dispatch == Dispatch::Inline)
-            .filter(|t| self.tasks.get(&t.task_id).is_some_and(|task| task.category() == Category::Runnable))
+            .filter(|t| {
+                self.tasks
+                    .get(&t.task_id)
+                    .is_some_and(|task| task.category() == Category::Runnable)
+            })
             .map(|t| t.id.clone())
             .collect();
         for id in stuck {
-            let Some(&i) = self.positions.get(&id) else { continue };
+            let Some(&i) = self.positions.get(&id) else {
+                continue;
+            };
             let tr = &self.view.task_runs[i];
-            let is_sleep = self.tasks.get(&tr.task_id).is_some_and(|t| matches!(t.kind, TaskKind::Sleep(_)));
+            let is_sleep = self
+                .tasks
+                .get(&tr.task_id)
+                .is_some_and(|t| matches!(t.kind, TaskKind::Sleep(_)));
             if is_sleep {
                 if internal(tr, "until").is_none() {
                     self.effects.push(Effect::RunInline(id));
                 }
                 continue;
             }
-            let message = format!("engine restarted while the task `{}` was running", tr.task_id);
+            let message = format!(
+                "engine restarted while the task `{}` was running",
+                tr.task_id
+            );
             self.log(&id, Level::Error, message.clone(), now);
             self.finish_task_run(&id, State::Failed, Some(message), now);
         }
@@ -252,7 +352,11 @@ impl Drive {
 
     /// Reloads what others may have changed: worker task runs and subflow children.
     async fn refresh_external(&mut self) -> Result<(), EngineError> {
-        let waiting_worker = self.view.task_runs.iter().any(|t| t.dispatch == Dispatch::Worker && !t.state.is_terminal());
+        let waiting_worker = self
+            .view
+            .task_runs
+            .iter()
+            .any(|t| t.dispatch == Dispatch::Worker && !t.state.is_terminal());
         if waiting_worker {
             let stored = self.inner.store.task_runs(&self.view.execution.id).await?;
             for s in stored {
@@ -271,10 +375,16 @@ impl Drive {
             .task_runs
             .iter()
             .filter(|t| t.state == State::Running)
-            .filter_map(|t| internal(t, "executionId").and_then(|v| v.as_str()).map(|c| (t.id.clone(), c.to_string())))
+            .filter_map(|t| {
+                internal(t, "executionId")
+                    .and_then(|v| v.as_str())
+                    .map(|c| (t.id.clone(), c.to_string()))
+            })
             .collect();
         for (tr_id, child_id) in children {
-            let Some(child) = self.inner.store.execution(&child_id).await? else { continue };
+            let Some(child) = self.inner.store.execution(&child_id).await? else {
+                continue;
+            };
             if child.state.is_terminal() {
                 self.subflow_ended(&tr_id, &child).await;
             }
@@ -287,7 +397,9 @@ impl Drive {
         match cmd {
             Command::Wake => {}
             Command::Kill => {
-                if !self.view.execution.state.is_terminal() && self.view.execution.state != State::Killing {
+                if !self.view.execution.state.is_terminal()
+                    && self.view.execution.state != State::Killing
+                {
                     self.set_execution_state(State::Killing, now);
                 }
             }
@@ -311,7 +423,9 @@ impl Drive {
 
     /// Appends a log line of a task run.
     pub fn log(&mut self, task_run_id: &str, level: Level, message: String, now: DateTime<Utc>) {
-        let Some(&i) = self.positions.get(task_run_id) else { return };
+        let Some(&i) = self.positions.get(task_run_id) else {
+            return;
+        };
         let tr = &self.view.task_runs[i];
         self.logs.push(NewLog {
             execution_id: tr.execution_id.clone(),
@@ -325,8 +439,16 @@ impl Drive {
     }
 
     /// Moves a task run to a state; a terminal one ends its attempt too.
-    pub fn finish_task_run(&mut self, id: &str, state: State, error: Option<String>, now: DateTime<Utc>) {
-        let Some(&i) = self.positions.get(id) else { return };
+    pub fn finish_task_run(
+        &mut self,
+        id: &str,
+        state: State,
+        error: Option<String>,
+        now: DateTime<Utc>,
+    ) {
+        let Some(&i) = self.positions.get(id) else {
+            return;
+        };
         let tr = &mut self.view.task_runs[i];
         tr.state = state;
         tr.history.push(StateChange { state, date: now });
@@ -342,5 +464,14 @@ impl Drive {
             tr.error = error;
         }
         self.dirty.insert(id.to_string());
+    }
+}
+
+impl Drive {
+    /// True when renders of this task must see the outputs tree.
+    pub fn reads_outputs(&self, task_id: &str) -> bool {
+        self.needs_outputs
+            .as_ref()
+            .is_none_or(|s| s.contains(task_id))
     }
 }

@@ -42,7 +42,10 @@ pub struct EngineConfig {
 
 impl Default for EngineConfig {
     fn default() -> Self {
-        EngineConfig { data_dir: PathBuf::from("baton-data"), poll_interval: Duration::from_millis(100) }
+        EngineConfig {
+            data_dir: PathBuf::from("baton-data"),
+            poll_interval: Duration::from_millis(100),
+        }
     }
 }
 
@@ -84,8 +87,16 @@ pub(crate) struct Inner {
 
 impl Engine {
     /// An engine over a store, a renderer and a flow resolver.
-    pub fn new(store: Arc<dyn Store>, renderer: Renderer, flows: Arc<dyn FlowResolver>, config: EngineConfig) -> Engine {
-        let services = Arc::new(StoreServices { store: Arc::clone(&store), data_dir: config.data_dir.clone() });
+    pub fn new(
+        store: Arc<dyn Store>,
+        renderer: Renderer,
+        flows: Arc<dyn FlowResolver>,
+        config: EngineConfig,
+    ) -> Engine {
+        let services = Arc::new(StoreServices {
+            store: Arc::clone(&store),
+            data_dir: config.data_dir.clone(),
+        });
         let (terminal, _) = broadcast::channel(4096);
         let (events, _) = broadcast::channel(4096);
         Engine {
@@ -129,14 +140,21 @@ impl Engine {
         labels: Vec<Label>,
         trigger: Option<Value>,
     ) -> Result<Execution, EngineError> {
-        self.inner.start(namespace, flow_id, None, inputs, labels, trigger, None).await
+        self.inner
+            .start(namespace, flow_id, None, inputs, labels, trigger, None)
+            .await
     }
 
     /// Waits until an execution is terminal and returns it.
     pub async fn wait_for(&self, id: &str) -> Result<Execution, EngineError> {
         let mut rx = self.inner.terminal.subscribe();
         loop {
-            let stored = self.inner.store.execution(id).await?.ok_or_else(|| EngineError::ExecutionNotFound(id.into()))?;
+            let stored = self
+                .inner
+                .store
+                .execution(id)
+                .await?
+                .ok_or_else(|| EngineError::ExecutionNotFound(id.into()))?;
             if stored.state.is_terminal() {
                 return Ok(stored);
             }
@@ -153,9 +171,18 @@ impl Engine {
     }
 
     /// Waits until an execution is in one of `states` (polling the store).
-    pub async fn wait_for_state(&self, id: &str, states: &[State]) -> Result<Execution, EngineError> {
+    pub async fn wait_for_state(
+        &self,
+        id: &str,
+        states: &[State],
+    ) -> Result<Execution, EngineError> {
         loop {
-            let e = self.inner.store.execution(id).await?.ok_or_else(|| EngineError::ExecutionNotFound(id.into()))?;
+            let e = self
+                .inner
+                .store
+                .execution(id)
+                .await?
+                .ok_or_else(|| EngineError::ExecutionNotFound(id.into()))?;
             if states.contains(&e.state) {
                 return Ok(e);
             }
@@ -165,9 +192,18 @@ impl Engine {
 
     /// Kills an execution: running task runs are stopped (children first), then it ends KILLED.
     pub async fn kill(&self, id: &str) -> Result<(), EngineError> {
-        let e = self.inner.store.execution(id).await?.ok_or_else(|| EngineError::ExecutionNotFound(id.into()))?;
+        let e = self
+            .inner
+            .store
+            .execution(id)
+            .await?
+            .ok_or_else(|| EngineError::ExecutionNotFound(id.into()))?;
         if e.state.is_terminal() {
-            return Err(EngineError::WrongState { id: id.into(), state: e.state.to_string(), action: "kill" });
+            return Err(EngineError::WrongState {
+                id: id.into(),
+                state: e.state.to_string(),
+                action: "kill",
+            });
         }
         self.inner.command(id, Command::Kill);
         Ok(())
@@ -232,7 +268,19 @@ impl Inner {
 
     /// Starts an owner task for an execution unless one exists; true if it started one.
     pub fn adopt(self: &Arc<Self>, id: &str) -> bool {
-        let Ok(mut owners) = self.owners.lock() else { return false };
+        self.adopt_with(id, None)
+    }
+
+    /// Like `adopt`, handing over an execution just created (no task runs yet) and its flow,
+    /// so the owner does not read them back.
+    pub fn adopt_with(
+        self: &Arc<Self>,
+        id: &str,
+        fresh: Option<(Execution, Arc<crate::spec::Flow>)>,
+    ) -> bool {
+        let Ok(mut owners) = self.owners.lock() else {
+            return false;
+        };
         if owners.contains_key(id) {
             return false;
         }
@@ -241,7 +289,7 @@ impl Inner {
         drop(owners);
         let inner = Arc::clone(self);
         let id = id.to_string();
-        tokio::spawn(async move { drive::own(inner, id, rx).await });
+        tokio::spawn(async move { drive::own(inner, id, rx, fresh).await });
         true
     }
 
@@ -270,7 +318,12 @@ impl Inner {
         e.inputs = Value::Object(inputs);
         e.variables = Value::Object(flow.variables.clone());
         e.trigger = trigger;
-        e.labels = flow.labels.0.iter().map(|l| Label::new(&l.key, &l.value)).collect();
+        e.labels = flow
+            .labels
+            .0
+            .iter()
+            .map(|l| Label::new(&l.key, &l.value))
+            .collect();
         for l in labels {
             match e.labels.iter_mut().find(|x| x.key == l.key) {
                 Some(x) => x.value = l.value,
@@ -283,12 +336,22 @@ impl Inner {
         }
         self.store.create_execution(&e).await?;
         if let Some(c) = &flow.concurrency
-            && !self.store.acquire_slot(namespace, flow_id, c.limit as i64, &e.id).await?
+            && !self
+                .store
+                .acquire_slot(namespace, flow_id, c.limit as i64, &e.id)
+                .await?
         {
             let (state, error) = match c.behavior {
                 ConcurrencyBehavior::Queue => (State::Queued, None),
                 ConcurrencyBehavior::Cancel => (State::Cancelled, None),
-                ConcurrencyBehavior::Fail => (State::Failed, Some(format!("flow `{}` reached its concurrency limit of {}", flow.uid(), c.limit))),
+                ConcurrencyBehavior::Fail => (
+                    State::Failed,
+                    Some(format!(
+                        "flow `{}` reached its concurrency limit of {}",
+                        flow.uid(),
+                        c.limit
+                    )),
+                ),
             };
             e.state = state;
             e.history.push(StateChange { state, date: now });
@@ -303,7 +366,7 @@ impl Inner {
                 return Ok(e);
             }
         }
-        self.adopt(&e.id);
+        self.adopt_with(&e.id, Some((e.clone(), Arc::clone(&resolved.flow))));
         Ok(e)
     }
 }

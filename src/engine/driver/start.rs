@@ -26,9 +26,14 @@ impl Drive {
         tr.value = new.value;
         tr.iteration = new.iteration;
         let task = self.tasks.get(&new.task_id).cloned();
-        tr.worker_group = task.as_ref().and_then(|t| t.common.worker_group.as_ref()).map(|g| g.key.clone());
+        tr.worker_group = task
+            .as_ref()
+            .and_then(|t| t.common.worker_group.as_ref())
+            .map(|g| g.key.clone());
         let id = tr.id.clone();
-        let run_if = task.as_ref().and_then(|t| t.common.run_if.clone().map(|r| (t.clone(), r)));
+        let run_if = task
+            .as_ref()
+            .and_then(|t| t.common.run_if.clone().map(|r| (t.clone(), r)));
         self.positions.insert(id.clone(), self.view.task_runs.len());
         self.view.task_runs.push(tr);
         self.dirty.insert(id.clone());
@@ -47,19 +52,47 @@ impl Drive {
     }
 
     /// Renders a property of a task run's task, keeping a single expression's JSON type.
-    pub(super) fn render_typed(&self, id: &str, task: &Task, property: &str, value: &Value) -> Result<Value, Failure> {
-        let Some(&i) = self.positions.get(id) else { return Err(format!("task run `{id}` vanished")) };
-        let scope = ExecutionScope { view: &self.view, flow: &self.flow, namespace_vars: &self.namespace_vars, envs: &self.inner.envs };
-        let ctx = RenderContext::new(scope.task_vars(&self.view.task_runs[i], task), self.inner.services.clone());
+    pub(super) fn render_typed(
+        &self,
+        id: &str,
+        task: &Task,
+        property: &str,
+        value: &Value,
+    ) -> Result<Value, Failure> {
+        let Some(&i) = self.positions.get(id) else {
+            return Err(format!("task run `{id}` vanished"));
+        };
+        let scope = ExecutionScope {
+            view: &self.view,
+            flow: &self.flow,
+            namespace_vars: &self.namespace_vars,
+            envs: &self.inner.envs,
+            with_outputs: self.reads_outputs(&task.id),
+        };
+        let ctx = RenderContext::new(
+            scope.task_vars(&self.view.task_runs[i], task),
+            self.inner.services.clone(),
+        );
         let r = &self.inner.renderer;
         let rendered = match value {
             Value::String(s) => r.render_typed(s, &ctx),
             other => r.render_value(other, &ctx),
         };
-        rendered.map_err(|e| format!("task `{}`: cannot render property `{property}`: {e}", task.id))
+        rendered.map_err(|e| {
+            format!(
+                "task `{}`: cannot render property `{property}`: {e}",
+                task.id
+            )
+        })
     }
 
-    fn render_duration(&self, id: &str, task: &Task, property: &str, d: &Templated<Duration>) -> Result<std::time::Duration, Failure> {
+    fn render_duration(
+        &self,
+        id: &str,
+        task: &Task,
+        property: &str,
+        d: &Templated<Duration>,
+    ) -> Result<std::time::Duration, Failure> {
         match d {
             Templated::Lit(d) => Ok(d.as_std()),
             Templated::Expr(e) => {
@@ -68,15 +101,28 @@ impl Drive {
                     Value::String(s) => s,
                     other => other.to_string(),
                 };
-                Duration::parse(text.trim()).map(|d| d.as_std()).map_err(|e| format!("task `{}`: property `{property}`: `{text}`: {e}", task.id))
+                Duration::parse(text.trim())
+                    .map(|d| d.as_std())
+                    .map_err(|e| {
+                        format!("task `{}`: property `{property}`: `{text}`: {e}", task.id)
+                    })
             }
         }
     }
 
     pub(super) fn start(&mut self, id: &str, now: DateTime<Utc>) {
-        let Some(&i) = self.positions.get(id) else { return };
+        let Some(&i) = self.positions.get(id) else {
+            return;
+        };
         let Some(task) = self.tasks.get(&self.view.task_runs[i].task_id).cloned() else {
-            self.fail_start(id, format!("task `{}` is not in the flow", self.view.task_runs[i].task_id), now);
+            self.fail_start(
+                id,
+                format!(
+                    "task `{}` is not in the flow",
+                    self.view.task_runs[i].task_id
+                ),
+                now,
+            );
             return;
         };
         if task.category() == Category::Flowable {
@@ -99,7 +145,13 @@ impl Drive {
             None => None,
         };
         let tr = &mut self.view.task_runs[i];
-        tr.attempts.push(Attempt { state: State::Running, started: now, ended: None, message: None, worker_id: None });
+        tr.attempts.push(Attempt {
+            state: State::Running,
+            started: now,
+            ended: None,
+            message: None,
+            worker_id: None,
+        });
         if let Some(o) = tr.outputs.as_object_mut() {
             // A new attempt starts from clean bookkeeping (a previous Sleep end, for instance).
             o.remove(crate::engine::view::INTERNAL);
@@ -118,7 +170,10 @@ impl Drive {
         let decision: Vec<(&str, Value)> = match &task.kind {
             TaskKind::If(s) => {
                 let v = self.render_typed(id, task, "condition", &s.condition)?;
-                vec![("branch", json!(if truthy_value(&v) { "then" } else { "else" }))]
+                vec![(
+                    "branch",
+                    json!(if truthy_value(&v) { "then" } else { "else" }),
+                )]
             }
             TaskKind::Switch(s) => {
                 let v = self.render_typed(id, task, "value", &s.value)?;
@@ -126,7 +181,11 @@ impl Drive {
                     Value::String(s) => s,
                     other => other.to_string(),
                 };
-                let case = if s.cases.contains_key(&key) { Value::String(key.clone()) } else { Value::Null };
+                let case = if s.cases.contains_key(&key) {
+                    Value::String(key.clone())
+                } else {
+                    Value::Null
+                };
                 if let Some(&i) = self.positions.get(id)
                     && let Some(o) = self.view.task_runs[i].outputs.as_object_mut()
                 {
@@ -136,8 +195,12 @@ impl Drive {
                 vec![("case", case)]
             }
             TaskKind::ForEach(s) => vec![("values", self.values(id, task, "values", &s.values)?)],
-            TaskKind::EachSequential(s) => vec![("values", self.values(id, task, "value", &s.value)?)],
-            TaskKind::EachParallel(s) => vec![("values", self.values(id, task, "value", &s.value)?)],
+            TaskKind::EachSequential(s) => {
+                vec![("values", self.values(id, task, "value", &s.value)?)]
+            }
+            TaskKind::EachParallel(s) => {
+                vec![("values", self.values(id, task, "value", &s.value)?)]
+            }
             TaskKind::Pause(p) => return self.pause(id, task, p, now),
             TaskKind::Subflow(s) => {
                 let request = json!({
@@ -150,14 +213,27 @@ impl Drive {
                 });
                 self.effects.push(Effect::CreateSubflow(id.to_string()));
                 if let Some(&i) = self.positions.get(id) {
-                    self.view.task_runs[i].attempts.push(Attempt { state: State::Running, started: now, ended: None, message: None, worker_id: None });
+                    self.view.task_runs[i].attempts.push(Attempt {
+                        state: State::Running,
+                        started: now,
+                        ended: None,
+                        message: None,
+                        worker_id: None,
+                    });
                 }
-                vec![("executionId", json!(uuid::Uuid::now_v7().to_string())), ("request", request)]
+                vec![
+                    ("executionId", json!(uuid::Uuid::now_v7().to_string())),
+                    ("request", request),
+                ]
             }
-            TaskKind::WaitFor(_) => return Err(format!("task `{}`: WaitFor is not supported yet", task.id)),
+            TaskKind::WaitFor(_) => {
+                return Err(format!("task `{}`: WaitFor is not supported yet", task.id));
+            }
             _ => Vec::new(),
         };
-        let Some(&i) = self.positions.get(id) else { return Err(format!("task run `{id}` vanished")) };
+        let Some(&i) = self.positions.get(id) else {
+            return Err(format!("task run `{id}` vanished"));
+        };
         let tr = &mut self.view.task_runs[i];
         for (k, v) in decision {
             set_internal(tr, k, v);
@@ -165,17 +241,30 @@ impl Drive {
         Ok(State::Running)
     }
 
-    fn subflow_labels(&self, id: &str, task: &Task, s: &crate::spec::kinds::flowable::Subflow) -> Result<Value, Failure> {
+    fn subflow_labels(
+        &self,
+        id: &str,
+        task: &Task,
+        s: &crate::spec::kinds::flowable::Subflow,
+    ) -> Result<Value, Failure> {
         let mut labels: Vec<Value> = Vec::new();
         if s.inherit_labels {
-            labels.extend(self.view.execution.labels.iter().map(|l| json!({"key": l.key, "value": l.value})));
+            labels.extend(
+                self.view
+                    .execution
+                    .labels
+                    .iter()
+                    .map(|l| json!({"key": l.key, "value": l.value})),
+            );
         }
         let text = |v: &Value| match v {
             Value::String(s) => s.clone(),
             other => other.to_string(),
         };
         match self.render_typed(id, task, "labels", &s.labels)? {
-            Value::Object(m) => labels.extend(m.iter().map(|(k, v)| json!({"key": k, "value": text(v)}))),
+            Value::Object(m) => {
+                labels.extend(m.iter().map(|(k, v)| json!({"key": k, "value": text(v)})))
+            }
             Value::Array(items) => labels.extend(items),
             _ => {}
         }
@@ -189,14 +278,27 @@ impl Drive {
             Value::Array(items) => items,
             Value::String(s) => match serde_json::from_str::<Value>(&s) {
                 Ok(Value::Array(items)) => items,
-                _ => return Err(format!("task `{}`: property `{property}` must be a list, got `{s}`", task.id)),
+                _ => {
+                    return Err(format!(
+                        "task `{}`: property `{property}` must be a list, got `{s}`",
+                        task.id
+                    ));
+                }
             },
-            other => return Err(format!("task `{}`: property `{property}` must be a list, got `{other}`", task.id)),
+            other => {
+                return Err(format!(
+                    "task `{}`: property `{property}` must be a list, got `{other}`",
+                    task.id
+                ));
+            }
         };
         let nulls = items.iter().filter(|v| v.is_null()).count();
         if nulls > 0 {
             let shown: Vec<String> = items.iter().map(|v| v.to_string()).collect();
-            return Err(format!("Found '{nulls}' null values on Each, with values=[{}]", shown.join(", ")));
+            return Err(format!(
+                "Found '{nulls}' null values on Each, with values=[{}]",
+                shown.join(", ")
+            ));
         }
         Ok(Value::Array(
             items
@@ -209,8 +311,16 @@ impl Drive {
         ))
     }
 
-    fn pause(&mut self, id: &str, task: &Task, p: &crate::spec::kinds::core::Pause, now: DateTime<Utc>) -> Result<State, Failure> {
-        let Some(&i) = self.positions.get(id) else { return Err(format!("task run `{id}` vanished")) };
+    fn pause(
+        &mut self,
+        id: &str,
+        task: &Task,
+        p: &crate::spec::kinds::core::Pause,
+        now: DateTime<Utc>,
+    ) -> Result<State, Failure> {
+        let Some(&i) = self.positions.get(id) else {
+            return Err(format!("task run `{id}` vanished"));
+        };
         let duration = match &p.pause_duration {
             Some(d) => Some(self.render_duration(id, task, "pauseDuration", d)?),
             None => None,
