@@ -5,5 +5,6 @@
 mod access;
 mod api;
 mod browser;
+mod daemon;
 mod harness;
 mod pages;
