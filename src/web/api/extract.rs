@@ -57,7 +57,7 @@ impl Paging {
     pub fn to_page(self) -> Result<Page, Problem> {
         let page = self.page.unwrap_or(1);
         let size = self.size.unwrap_or(DEFAULT_PAGE_SIZE);
-        if page < 1 || page > 1_000_000 {
+        if !(1..=1_000_000).contains(&page) {
             return Err(Problem::bad_request(format!(
                 "page must be between 1 and 1000000, got {page}"
             )));
