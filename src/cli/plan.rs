@@ -43,8 +43,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         let store = crate::store::open_store(&args.database)
             .await
             .with_context(|| format!("opening {}", crate::source::sanitize_url(&args.database)))?;
-        let tree = DirTree::new(&args.repo).with_context(|| format!("reading {}", args.repo.display()))?;
-        let filter = args.namespace_filter.as_deref().map(NamespaceFilter::new).transpose()?;
+        let tree =
+            DirTree::new(&args.repo).with_context(|| format!("reading {}", args.repo.display()))?;
+        let filter = args
+            .namespace_filter
+            .as_deref()
+            .map(NamespaceFilter::new)
+            .transpose()?;
         let plan = crate::deploy::plan(&tree, store.as_ref(), filter.as_ref()).await?;
         let out = match args.format {
             Format::Text => plan.render_text(),
@@ -53,6 +58,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         };
         print!("{out}");
         let invalid = plan.of(PlanKind::Invalid).next().is_some();
-        Ok(if invalid { ExitCode::from(1) } else { ExitCode::SUCCESS })
+        Ok(if invalid {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        })
     })
 }

@@ -15,11 +15,13 @@ use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::deploy::{LiveRegistry, NamespaceFilter, ReconcileOptions, Reconciler, SyncLoop, SyncSource};
+use crate::deploy::{
+    LiveRegistry, NamespaceFilter, ReconcileOptions, Reconciler, SyncLoop, SyncSource,
+};
+use crate::engine::{Engine, EngineConfig};
 use crate::source::{Credentials, Repo, Secret, SourceSpec, sanitize_url};
 use crate::store::Store;
 use crate::store::model::Execution;
-use crate::engine::{Engine, EngineConfig};
 use crate::template::Renderer;
 use crate::trigger::{FlowTriggerListener, Launcher, RegistryResolver, Scheduler, SystemClock};
 use crate::web::{AppState, router};
@@ -49,13 +51,14 @@ pub async fn shutdown_signal() {
     let interrupt = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(s) => s,
-            Err(_) => {
-                let _ = interrupt.await;
-                return;
-            }
-        };
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = interrupt.await;
+                    return;
+                }
+            };
         tokio::select! {
             _ = interrupt => {}
             _ = term.recv() => {}
@@ -78,8 +81,15 @@ pub async fn run(
         .with_context(|| format!("opening the store {}", sanitize_url(&config.database)))?;
     let registry = Arc::new(LiveRegistry::new());
     let repo_name = repo_name(&config);
-    let reconciler = Arc::new(Reconciler::new(store.clone(), registry.clone(), reconcile_options(&config, &repo_name)?));
-    let restored = reconciler.restore().await.context("restoring the live flows from the store")?;
+    let reconciler = Arc::new(Reconciler::new(
+        store.clone(),
+        registry.clone(),
+        reconcile_options(&config, &repo_name)?,
+    ));
+    let restored = reconciler
+        .restore()
+        .await
+        .context("restoring the live flows from the store")?;
     tracing::info!(flows = restored, "live flows restored from the store");
     let source = open_source(&config).await?;
     let sync = SyncLoop::new(source, reconciler, config.poll_interval);
@@ -92,7 +102,12 @@ pub async fn run(
     // The in-process worker starts here too once it exists (it claims task runs from the store).
 
     tasks.spawn(sync.run(cancel.child_token()));
-    let scheduler = Scheduler::new(store.clone(), registry.clone(), launcher.clone(), Arc::new(SystemClock));
+    let scheduler = Scheduler::new(
+        store.clone(),
+        registry.clone(),
+        launcher.clone(),
+        Arc::new(SystemClock),
+    );
     tasks.spawn(scheduler.run(cancel.child_token()));
     let listener_task = FlowTriggerListener::new(store.clone(), registry.clone(), launcher.clone());
     tasks.spawn(listener_task.run(terminal, cancel.child_token()));
@@ -118,7 +133,10 @@ pub async fn run(
     // The HTTP server has stopped accepting: stop every loop, give running work its grace.
     cancel.cancel();
     tasks.close();
-    if tokio::time::timeout(config.grace_period, tasks.wait()).await.is_err() {
+    if tokio::time::timeout(config.grace_period, tasks.wait())
+        .await
+        .is_err()
+    {
         tracing::warn!(grace = ?config.grace_period, "background work did not stop within the grace period");
     }
     served.context("serving HTTP")
@@ -141,13 +159,19 @@ fn start_engine(
     cancel: &CancellationToken,
 ) -> EngineParts {
     let resolver = Arc::new(RegistryResolver::new(registry.clone(), store.clone()));
-    let config = EngineConfig { data_dir: data_dir.join("files"), ..EngineConfig::default() };
+    let config = EngineConfig {
+        data_dir: data_dir.join("files"),
+        ..EngineConfig::default()
+    };
     let engine = Engine::new(store.clone(), Renderer::new(), resolver, config);
     let terminal = engine.subscribe_terminal();
     let driver = engine.clone();
     let stop = cancel.child_token();
     tasks.spawn(async move { driver.run(stop).await });
-    EngineParts { launcher: Arc::new(engine), terminal }
+    EngineParts {
+        launcher: Arc::new(engine),
+        terminal,
+    }
 }
 
 fn is_url(repo: &str) -> bool {
@@ -168,20 +192,35 @@ fn reconcile_options(config: &ServerConfig, repo: &str) -> anyhow::Result<Reconc
     let mut options = ReconcileOptions::new(repo);
     options.prune = config.prune;
     options.allow_empty = config.allow_empty;
-    options.namespace_filter = config.namespace_filter.as_deref().map(NamespaceFilter::new).transpose()?;
+    options.namespace_filter = config
+        .namespace_filter
+        .as_deref()
+        .map(NamespaceFilter::new)
+        .transpose()?;
     Ok(options)
 }
 
 async fn open_source(config: &ServerConfig) -> anyhow::Result<SyncSource> {
     if config.follow_worktree {
-        anyhow::ensure!(!is_url(&config.repo), "--follow-worktree needs a local path, not a URL");
+        anyhow::ensure!(
+            !is_url(&config.repo),
+            "--follow-worktree needs a local path, not a URL"
+        );
         return Ok(SyncSource::Worktree(config.repo.clone().into()));
     }
     let spec = if is_url(&config.repo) {
-        let credentials = Credentials { token: config.git_token.clone().map(Secret::new), ..Credentials::default() };
-        SourceSpec::Remote { url: config.repo.clone(), credentials }
+        let credentials = Credentials {
+            token: config.git_token.clone().map(Secret::new),
+            ..Credentials::default()
+        };
+        SourceSpec::Remote {
+            url: config.repo.clone(),
+            credentials,
+        }
     } else {
-        SourceSpec::Local { path: config.repo.clone().into() }
+        SourceSpec::Local {
+            path: config.repo.clone().into(),
+        }
     };
     let (branch, data_dir) = (config.branch.clone(), config.data_dir.clone());
     let repo = tokio::task::spawn_blocking(move || Repo::open(spec, &branch, &data_dir))

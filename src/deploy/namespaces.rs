@@ -33,7 +33,8 @@ pub(crate) fn namespace_entry(path: &str) -> Option<(&str, &str)> {
 
 /// True for a namespace configuration file path.
 pub(crate) fn is_namespace_config(path: &str) -> bool {
-    namespace_entry(path).is_some_and(|(_, rest)| matches!(rest, "namespace.yaml" | "namespace.yml"))
+    namespace_entry(path)
+        .is_some_and(|(_, rest)| matches!(rest, "namespace.yaml" | "namespace.yml"))
 }
 
 impl NamespaceSet {
@@ -126,19 +127,28 @@ mod tests {
     #[test]
     fn child_variables_override_parent_ones() {
         let mut set = NamespaceSet::default();
-        set.configs
-            .insert("company".into(), config(json!({"env": "base", "team": "data", "db": {"host": "h", "port": 1}})));
-        set.configs
-            .insert("company.dev".into(), config(json!({"env": "dev", "db": {"port": 2}})));
+        set.configs.insert(
+            "company".into(),
+            config(json!({"env": "base", "team": "data", "db": {"host": "h", "port": 1}})),
+        );
+        set.configs.insert(
+            "company.dev".into(),
+            config(json!({"env": "dev", "db": {"port": 2}})),
+        );
         let vars = set.variables_for("company.dev.sales");
-        assert_eq!(vars, json!({"env": "dev", "team": "data", "db": {"host": "h", "port": 2}}));
+        assert_eq!(
+            vars,
+            json!({"env": "dev", "team": "data", "db": {"host": "h", "port": 2}})
+        );
         assert_eq!(set.variables_for("other"), json!({}));
     }
 
     #[test]
     fn namespace_config_paths_are_recognised() {
         assert!(is_namespace_config("namespaces/company/namespace.yaml"));
-        assert!(!is_namespace_config("namespaces/company/files/namespace.yaml"));
+        assert!(!is_namespace_config(
+            "namespaces/company/files/namespace.yaml"
+        ));
         assert_eq!(
             namespace_entry("namespaces/a.b/files/x.sh"),
             Some(("a.b", "files/x.sh"))

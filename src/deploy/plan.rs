@@ -72,7 +72,13 @@ pub async fn plan(
     let mut in_repo = HashSet::new();
     for (file, validated) in files.flows.iter().zip(&report.flows) {
         let (Some(ns), Some(id)) = (&validated.namespace, &validated.id) else {
-            plan.entries.push(invalid_entry(&file.path, "", &file.path, &report.diagnostics, false));
+            plan.entries.push(invalid_entry(
+                &file.path,
+                "",
+                &file.path,
+                &report.diagnostics,
+                false,
+            ));
             continue;
         };
         if !keep(ns) {
@@ -82,7 +88,13 @@ pub async fn plan(
         in_repo.insert(uid.clone());
         let live = deployed.get(&uid);
         if validated.flow.is_none() {
-            plan.entries.push(invalid_entry(ns, id, &file.path, &report.diagnostics, live.is_some()));
+            plan.entries.push(invalid_entry(
+                ns,
+                id,
+                &file.path,
+                &report.diagnostics,
+                live.is_some(),
+            ));
             continue;
         }
         let entry = |kind, diff| PlanEntry {
@@ -97,7 +109,10 @@ pub async fn plan(
         match live {
             None => plan.entries.push(entry(PlanKind::Added, None)),
             Some(rev) if rev.source == file.text => plan.unchanged += 1,
-            Some(rev) => plan.entries.push(entry(PlanKind::Changed, Some(unified_diff(&rev.source, &file.text)))),
+            Some(rev) => plan.entries.push(entry(
+                PlanKind::Changed,
+                Some(unified_diff(&rev.source, &file.text)),
+            )),
         }
     }
     for ((ns, id), rev) in &deployed {
@@ -123,7 +138,11 @@ fn invalid_entry(ns: &str, id: &str, path: &str, all: &[Diagnostic], live: bool)
         id: id.to_string(),
         path: path.to_string(),
         diff: None,
-        diagnostics: all.iter().filter(|d| d.file == path && d.is_error()).cloned().collect(),
+        diagnostics: all
+            .iter()
+            .filter(|d| d.file == path && d.is_error())
+            .cloned()
+            .collect(),
         live,
     }
 }
@@ -177,7 +196,11 @@ impl Plan {
                 }
             }
             if e.kind == PlanKind::Invalid {
-                let kept = if e.live { " (the live revision stays)" } else { "" };
+                let kept = if e.live {
+                    " (the live revision stays)"
+                } else {
+                    ""
+                };
                 let _ = writeln!(out, "    invalid{kept}: {}", summarize(&e.diagnostics));
             }
         }
@@ -207,7 +230,11 @@ impl Plan {
                     let _ = writeln!(out, "\n```diff\n{}```\n", diff);
                 }
                 for d in &e.diagnostics {
-                    let _ = writeln!(out, "  - line {}:{}: {} (`{}`)", d.line, d.column, d.message, d.code);
+                    let _ = writeln!(
+                        out,
+                        "  - line {}:{}: {} (`{}`)",
+                        d.line, d.column, d.message, d.code
+                    );
                 }
             }
             out.push('\n');

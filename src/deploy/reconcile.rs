@@ -20,7 +20,8 @@ use crate::validate::{Diagnostic, validate_flow_source};
 
 use super::namespaces::{is_namespace_config, namespace_entry};
 use super::status::{
-    CONDITION_READY, CONDITION_STALLED, FlowKey, flow_ready, flow_stalled, repo_status, summarize,
+    CONDITION_READY, CONDITION_RECONCILING, CONDITION_STALLED, FlowKey, flow_ready, flow_stalled,
+    repo_status, summarize,
 };
 use super::{DeployError, LiveFlow, LiveRegistry, NamespaceFilter, NamespaceSet, Registry};
 
@@ -189,6 +190,15 @@ impl Reconciler {
                 .skip_irrelevant(&current, tree, &revision, &mut last_applied)
                 .await;
         }
+        let reconciling = repo_status(
+            &self.options.repo,
+            last_applied.clone(),
+            &revision.id,
+            CONDITION_RECONCILING,
+            "Progressing",
+            format!("reconciling {}", revision.id),
+        );
+        self.store.put_sync_status(&reconciling).await?;
         let examined = {
             let (tree, current, options) = (tree.clone(), current.clone(), self.options.clone());
             tokio::task::spawn_blocking(move || examine(&*tree, &changes, &current, &options))
@@ -256,11 +266,19 @@ impl Reconciler {
             {
                 continue;
             }
-            if let Some(diag) = duplicate_of(&checked, &seen, &flows, &examined.flow_paths, &examined.deleted) {
+            if let Some(diag) = duplicate_of(
+                &checked,
+                &seen,
+                &flows,
+                &examined.flow_paths,
+                &examined.deleted,
+            ) {
                 checked.diagnostics.push(diag);
                 checked.flow = None;
             }
-            report.diagnostics.extend(checked.diagnostics.iter().cloned());
+            report
+                .diagnostics
+                .extend(checked.diagnostics.iter().cloned());
             match checked.flow.take() {
                 Some(flow) => {
                     let uid = (flow.namespace.clone(), flow.id.clone());
@@ -275,14 +293,22 @@ impl Reconciler {
                     {
                         to_prune.push((old.clone(), checked.path.clone()));
                     }
-                    let key = FlowKey { namespace: &uid.0, flow_id: &uid.1, path: &checked.path };
+                    let key = FlowKey {
+                        namespace: &uid.0,
+                        flow_id: &uid.1,
+                        path: &checked.path,
+                    };
                     let status = flow_ready(&key, &revision.id, &checked.diagnostics);
                     self.store.put_flow_sync_status(&status).await?;
-                    let live = LiveFlow { flow: Arc::new(flow), revision: stored };
+                    let live = LiveFlow {
+                        flow: Arc::new(flow),
+                        revision: stored,
+                    };
                     flows.insert(uid, Arc::new(live));
                 }
                 None => {
-                    self.record_invalid(&checked, &flows, &by_path, revision).await?;
+                    self.record_invalid(&checked, &flows, &by_path, revision)
+                        .await?;
                     report.invalid.push(checked.path.clone());
                 }
             }
@@ -304,7 +330,9 @@ impl Reconciler {
                 if moved {
                     continue;
                 }
-                self.store.delete_flow(&uid.0, &uid.1, Some(&revision.id)).await?;
+                self.store
+                    .delete_flow(&uid.0, &uid.1, Some(&revision.id))
+                    .await?;
                 self.store.delete_flow_sync_status(&uid.0, &uid.1).await?;
                 flows.remove(&uid);
                 report.pruned.push(format!("{}.{}", uid.0, uid.1));
@@ -315,9 +343,16 @@ impl Reconciler {
             let key = namespaces_state_key(&self.options.repo);
             self.store.trigger_state_set(&key, &value).await?;
         }
-        let next = Registry::new(flows, examined.namespaces, Some(tree), Some(revision.id.clone()));
+        let next = Registry::new(
+            flows,
+            examined.namespaces,
+            Some(tree),
+            Some(revision.id.clone()),
+        );
         self.registry.swap(next);
-        self.store.put_sync_status(&self.repo_status_of(&report)).await?;
+        self.store
+            .put_sync_status(&self.repo_status_of(&report))
+            .await?;
         Ok(report)
     }
 
@@ -353,7 +388,11 @@ impl Reconciler {
                 .unwrap_or_else(|| (String::new(), checked.path.clone())),
         };
         let applied = flows.get(&uid).and_then(|lf| lf.revision.commit.clone());
-        let key = FlowKey { namespace: &uid.0, flow_id: &uid.1, path: &checked.path };
+        let key = FlowKey {
+            namespace: &uid.0,
+            flow_id: &uid.1,
+            path: &checked.path,
+        };
         let status = flow_stalled(&key, &revision.id, applied, &checked.diagnostics);
         self.store.put_flow_sync_status(&status).await?;
         Ok(())
@@ -364,7 +403,14 @@ impl Reconciler {
         let rev = &report.revision;
         if report.prune_refused {
             let message = "the revision has no flow file; refusing to prune every flow (set --allow-empty to allow it)";
-            return repo_status(repo, None, rev, CONDITION_STALLED, "EmptyRevision", message.to_string());
+            return repo_status(
+                repo,
+                None,
+                rev,
+                CONDITION_STALLED,
+                "EmptyRevision",
+                message.to_string(),
+            );
         }
         if report.invalid.is_empty() {
             let message = format!(
@@ -372,7 +418,14 @@ impl Reconciler {
                 report.deployed.len(),
                 report.pruned.len()
             );
-            return repo_status(repo, Some(rev.clone()), rev, CONDITION_READY, "Succeeded", message);
+            return repo_status(
+                repo,
+                Some(rev.clone()),
+                rev,
+                CONDITION_READY,
+                "Succeeded",
+                message,
+            );
         }
         // Valid files are applied one by one; the rejected ones stay at their last good revision.
         let message = format!(
@@ -380,7 +433,14 @@ impl Reconciler {
             report.invalid.len(),
             summarize(&report.diagnostics)
         );
-        repo_status(repo, Some(rev.clone()), rev, CONDITION_STALLED, "ValidationFailed", message)
+        repo_status(
+            repo,
+            Some(rev.clone()),
+            rev,
+            CONDITION_STALLED,
+            "ValidationFailed",
+            message,
+        )
     }
 }
 
@@ -396,7 +456,8 @@ fn duplicate_of(
     let uid = (flow.namespace.clone(), flow.id.clone());
     let other = seen.get(&uid).cloned().or_else(|| {
         let path = flows.get(&uid)?.revision.path.clone()?;
-        let elsewhere = path != checked.path && flow_paths.contains(&path) && !deleted.contains(&path);
+        let elsewhere =
+            path != checked.path && flow_paths.contains(&path) && !deleted.contains(&path);
         elsewhere.then_some(path)
     })?;
     if other == checked.path {
@@ -425,7 +486,11 @@ fn examine(
         revision: current.revision().unwrap_or_default().to_string(),
         message: e.to_string(),
     })?;
-    let flow_paths: HashSet<String> = listing.iter().filter(|p| is_flow_path(p)).cloned().collect();
+    let flow_paths: HashSet<String> = listing
+        .iter()
+        .filter(|p| is_flow_path(p))
+        .cloned()
+        .collect();
     let namespaces_touched = match changes {
         Changes::All => true,
         Changes::Paths(paths) => paths.iter().any(|c| c.path.starts_with("namespaces/")),
@@ -459,7 +524,14 @@ fn examine(
         .flows()
         .filter_map(|lf| Some((lf.revision.path.as_deref()?, &**lf)))
         .collect();
-    let checked = check_all(tree, &candidates, &namespaces, &live_by_path, &changed_namespaces, options);
+    let checked = check_all(
+        tree,
+        &candidates,
+        &namespaces,
+        &live_by_path,
+        &changed_namespaces,
+        options,
+    );
     let deleted = match changes {
         Changes::All => live_by_path
             .keys()
@@ -484,8 +556,17 @@ fn examine(
 
 /// Namespaces whose configuration differs between `before` and `after` (or that a changed
 /// path names, when the change is known path by path).
-fn changed_namespaces(before: &NamespaceSet, after: &NamespaceSet, changes: &Changes) -> Vec<String> {
-    let mut names: HashSet<String> = before.configs.keys().chain(after.configs.keys()).cloned().collect();
+fn changed_namespaces(
+    before: &NamespaceSet,
+    after: &NamespaceSet,
+    changes: &Changes,
+) -> Vec<String> {
+    let mut names: HashSet<String> = before
+        .configs
+        .keys()
+        .chain(after.configs.keys())
+        .cloned()
+        .collect();
     names.retain(|ns| before.configs.get(ns) != after.configs.get(ns));
     if let Changes::Paths(paths) = changes {
         for c in paths.iter().filter(|c| is_namespace_config(&c.path)) {
@@ -539,7 +620,14 @@ fn check_all(
             .map(|ns| namespaces.context_for(ns))
             .unwrap_or_default();
         let (flow, diagnostics) = validate_flow_source(path, &text, &context);
-        Some(Checked { path: path.clone(), text, namespace, id, flow, diagnostics })
+        Some(Checked {
+            path: path.clone(),
+            text,
+            namespace,
+            id,
+            flow,
+            diagnostics,
+        })
     };
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
     if paths.len() < 16 || cores <= 1 {
@@ -566,6 +654,11 @@ pub(crate) fn identity_of(text: &str) -> (Option<String>, Option<String>) {
     let Ok(doc) = crate::load::parse_str(text, &crate::load::Limits::default()) else {
         return (None, None);
     };
-    let field = |name: &str| doc.value.get(name).and_then(|v| v.as_str()).map(str::to_string);
+    let field = |name: &str| {
+        doc.value
+            .get(name)
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
+    };
     (field("namespace"), field("id"))
 }

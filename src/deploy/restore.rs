@@ -54,6 +54,37 @@ fn type_revisions(
     revisions: Vec<FlowRevision>,
     namespaces: &NamespaceSet,
 ) -> BTreeMap<(String, String), Arc<LiveFlow>> {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    if cores <= 1 || revisions.len() < 32 {
+        return type_chunk(revisions, namespaces);
+    }
+    let chunk = revisions.len().div_ceil(cores);
+    let mut parts: Vec<Vec<FlowRevision>> = Vec::new();
+    let mut rest = revisions;
+    while !rest.is_empty() {
+        let tail = rest.split_off(chunk.min(rest.len()));
+        parts.push(std::mem::replace(&mut rest, tail));
+    }
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = parts
+            .into_iter()
+            .map(|part| scope.spawn(move || type_chunk(part, namespaces)))
+            .collect();
+        let mut out = BTreeMap::new();
+        for worker in workers {
+            match worker.join() {
+                Ok(map) => out.extend(map),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        out
+    })
+}
+
+fn type_chunk(
+    revisions: Vec<FlowRevision>,
+    namespaces: &NamespaceSet,
+) -> BTreeMap<(String, String), Arc<LiveFlow>> {
     let mut out = BTreeMap::new();
     for revision in revisions {
         let path = revision.path.clone().unwrap_or_default();
@@ -62,7 +93,13 @@ fn type_revisions(
         match flow {
             Some(flow) => {
                 let uid = (revision.namespace.clone(), revision.id.clone());
-                out.insert(uid, Arc::new(LiveFlow { flow: Arc::new(flow), revision }));
+                out.insert(
+                    uid,
+                    Arc::new(LiveFlow {
+                        flow: Arc::new(flow),
+                        revision,
+                    }),
+                );
             }
             None => tracing::warn!(
                 namespace = %revision.namespace,

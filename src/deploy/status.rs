@@ -52,7 +52,11 @@ pub(crate) struct FlowKey<'a> {
 }
 
 /// A flow applied at `revision`.
-pub(crate) fn flow_ready(key: &FlowKey<'_>, revision: &str, diagnostics: &[Diagnostic]) -> FlowSyncStatus {
+pub(crate) fn flow_ready(
+    key: &FlowKey<'_>,
+    revision: &str,
+    diagnostics: &[Diagnostic],
+) -> FlowSyncStatus {
     FlowSyncStatus {
         namespace: key.namespace.to_string(),
         flow_id: key.flow_id.to_string(),

@@ -73,7 +73,11 @@ const WORKTREE_DEBOUNCE: Duration = Duration::from_millis(25);
 
 impl SyncLoop {
     /// A loop over `source`, polling every `poll_interval`.
-    pub fn new(source: SyncSource, reconciler: Arc<Reconciler>, poll_interval: Duration) -> SyncLoop {
+    pub fn new(
+        source: SyncSource,
+        reconciler: Arc<Reconciler>,
+        poll_interval: Duration,
+    ) -> SyncLoop {
         SyncLoop {
             source,
             reconciler,
@@ -134,7 +138,9 @@ impl SyncLoop {
     ) -> Result<Option<ReconcileReport>, DeployError> {
         match &self.source {
             SyncSource::Git(repo) => self.sync_git(repo.clone()).await,
-            SyncSource::Worktree(path) => self.sync_worktree(path.clone(), previous).await.map(Some),
+            SyncSource::Worktree(path) => {
+                self.sync_worktree(path.clone(), previous).await.map(Some)
+            }
         }
     }
 
@@ -206,7 +212,10 @@ impl SyncLoop {
             });
         }
         let tree: Arc<dyn Tree> = Arc::new(snap.clone());
-        let rev = Revision { id: revision, author: None };
+        let rev = Revision {
+            id: revision,
+            author: None,
+        };
         let report = self.reconciler.reconcile(tree, rev, changes).await?;
         *previous = Some(snap);
         log_report(&report);

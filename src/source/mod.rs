@@ -18,6 +18,7 @@ mod tree;
 pub mod watch;
 pub mod webhook;
 
+pub use crate::load::Tree;
 pub use credentials::{Credentials, Secret};
 pub use diff::{Change, ChangeKind, ChangeSet};
 pub use error::{SourceError, TreeError};
@@ -25,4 +26,3 @@ pub use repo::{CommitInfo, Repo, SourceSpec};
 pub use sanitize::sanitize_url;
 pub use snapshot::DirSnapshot;
 pub use tree::{DEFAULT_MAX_FILE_SIZE, GitTree};
-pub use crate::load::Tree;

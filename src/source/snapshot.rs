@@ -8,8 +8,8 @@ use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
-use crate::source::watch::is_editor_temp;
 use crate::load::{LoadError, Tree};
+use crate::source::watch::is_editor_temp;
 use crate::source::{Change, ChangeKind, DEFAULT_MAX_FILE_SIZE, TreeError};
 
 /// The directories of a baton repository that hold flows and namespace configuration.

@@ -27,7 +27,10 @@ const NS: &str = "io.kestra.plugin.core.condition.";
 /// hold, with a warning, rather than silently stopping a trigger.
 pub(crate) fn holds(condition: &Condition, facts: &Facts<'_>) -> bool {
     let p = &condition.props;
-    let short = condition.type_name.strip_prefix(NS).unwrap_or(condition.type_name);
+    let short = condition
+        .type_name
+        .strip_prefix(NS)
+        .unwrap_or(condition.type_name);
     match short {
         "DayWeek" => day_of_week(p).is_none_or(|d| facts.date.weekday() == d),
         "DayWeekInMonth" => day_week_in_month(p, facts.date),
@@ -39,13 +42,18 @@ pub(crate) fn holds(condition: &Condition, facts: &Facts<'_>) -> bool {
             str_prop(p, "namespace").is_none_or(|ns| ns == e.namespace)
                 && str_prop(p, "flowId").is_none_or(|id| id == e.flow_id)
         }),
-        "ExecutionNamespace" => facts.execution.is_some_and(|e| namespace_matches(p, &e.namespace)),
+        "ExecutionNamespace" => facts
+            .execution
+            .is_some_and(|e| namespace_matches(p, &e.namespace)),
         "ExecutionLabels" => facts.execution.is_some_and(|e| labels_match(p, e)),
         "Expression" => expression_holds(p, facts.vars),
         "Not" => !sub_conditions(p).iter().any(|c| holds(c, facts)),
         "Or" => sub_conditions(p).iter().any(|c| holds(c, facts)),
         other => {
-            tracing::warn!(condition = other, "condition not evaluated by baton; treated as met");
+            tracing::warn!(
+                condition = other,
+                "condition not evaluated by baton; treated as met"
+            );
             true
         }
     }
@@ -57,7 +65,10 @@ fn str_prop<'a>(p: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
 
 fn str_list(p: &Map<String, Value>, key: &str) -> Vec<String> {
     match p.get(key) {
-        Some(Value::Array(items)) => items.iter().filter_map(|v| v.as_str().map(str::to_string)).collect(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect(),
         Some(Value::String(s)) => vec![s.clone()],
         _ => Vec::new(),
     }
@@ -100,7 +111,9 @@ fn time_between(p: &Map<String, Value>, date: DateTime<Tz>) -> bool {
     let parse = |k| {
         str_prop(p, k).and_then(|s| {
             let s = s.split(['+', 'Z']).next().unwrap_or(s);
-            NaiveTime::parse_from_str(s, "%H:%M:%S").or_else(|_| NaiveTime::parse_from_str(s, "%H:%M")).ok()
+            NaiveTime::parse_from_str(s, "%H:%M:%S")
+                .or_else(|_| NaiveTime::parse_from_str(s, "%H:%M"))
+                .ok()
         })
     };
     let t = date.time();
@@ -161,13 +174,17 @@ fn expression_holds(p: &Map<String, Value>, vars: &Value) -> bool {
 /// Renders a template with `vars` (no secrets, KV or files are needed by trigger properties).
 pub(crate) fn render_str(template: &str, vars: &Value) -> Result<String, String> {
     let ctx = RenderContext::new(vars.clone(), std::sync::Arc::new(EnvServices));
-    Renderer::new().render_str(template, &ctx).map_err(|e| e.to_string())
+    Renderer::new()
+        .render_str(template, &ctx)
+        .map_err(|e| e.to_string())
 }
 
 /// Renders every string of `value` with `vars`.
 pub(crate) fn render_value(value: &Value, vars: &Value) -> Result<Value, String> {
     let ctx = RenderContext::new(vars.clone(), std::sync::Arc::new(EnvServices));
-    Renderer::new().render_value(value, &ctx).map_err(|e| e.to_string())
+    Renderer::new()
+        .render_value(value, &ctx)
+        .map_err(|e| e.to_string())
 }
 
 #[cfg(test)]
@@ -183,14 +200,26 @@ mod tests {
     #[test]
     fn date_conditions_use_the_local_date() {
         // 2024-03-04 is a Monday, the first of March 2024.
-        let date = chrono_tz::Europe::Paris.with_ymd_and_hms(2024, 3, 4, 8, 0, 0).unwrap();
+        let date = chrono_tz::Europe::Paris
+            .with_ymd_and_hms(2024, 3, 4, 8, 0, 0)
+            .unwrap();
         let vars = json!({});
-        let facts = Facts { date, execution: None, vars: &vars };
-        let monday = cond(json!({"type": "io.kestra.plugin.core.condition.DayWeek", "dayOfWeek": "MONDAY"}));
-        let friday = cond(json!({"type": "io.kestra.plugin.core.condition.DayWeek", "dayOfWeek": "FRIDAY"}));
-        let first = cond(json!({"type": "io.kestra.plugin.core.condition.DayWeekInMonth", "dayOfWeek": "MONDAY", "dayInMonth": "FIRST"}));
+        let facts = Facts {
+            date,
+            execution: None,
+            vars: &vars,
+        };
+        let monday =
+            cond(json!({"type": "io.kestra.plugin.core.condition.DayWeek", "dayOfWeek": "MONDAY"}));
+        let friday =
+            cond(json!({"type": "io.kestra.plugin.core.condition.DayWeek", "dayOfWeek": "FRIDAY"}));
+        let first = cond(
+            json!({"type": "io.kestra.plugin.core.condition.DayWeekInMonth", "dayOfWeek": "MONDAY", "dayInMonth": "FIRST"}),
+        );
         let weekend = cond(json!({"type": "io.kestra.plugin.core.condition.Weekend"}));
-        let morning = cond(json!({"type": "io.kestra.plugin.core.condition.TimeBetween", "after": "07:00:00", "before": "09:00:00"}));
+        let morning = cond(
+            json!({"type": "io.kestra.plugin.core.condition.TimeBetween", "after": "07:00:00", "before": "09:00:00"}),
+        );
         assert!(holds(&monday, &facts));
         assert!(!holds(&friday, &facts));
         assert!(holds(&first, &facts));
@@ -200,11 +229,29 @@ mod tests {
 
     #[test]
     fn expression_condition_reads_trigger_variables() {
-        let date = chrono_tz::UTC.with_ymd_and_hms(2024, 3, 4, 8, 0, 0).unwrap();
-        let c = cond(json!({"type": "io.kestra.plugin.core.condition.ExpressionCondition", "expression": "{{trigger.body.hello == 'world'}}"}));
+        let date = chrono_tz::UTC
+            .with_ymd_and_hms(2024, 3, 4, 8, 0, 0)
+            .unwrap();
+        let c = cond(
+            json!({"type": "io.kestra.plugin.core.condition.ExpressionCondition", "expression": "{{trigger.body.hello == 'world'}}"}),
+        );
         let yes = json!({"trigger": {"body": {"hello": "world"}}});
         let no = json!({"trigger": {"body": {"hello": "webhook"}}});
-        assert!(holds(&c, &Facts { date, execution: None, vars: &yes }));
-        assert!(!holds(&c, &Facts { date, execution: None, vars: &no }));
+        assert!(holds(
+            &c,
+            &Facts {
+                date,
+                execution: None,
+                vars: &yes
+            }
+        ));
+        assert!(!holds(
+            &c,
+            &Facts {
+                date,
+                execution: None,
+                vars: &no
+            }
+        ));
     }
 }

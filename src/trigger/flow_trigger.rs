@@ -20,7 +20,7 @@ use crate::store::Store;
 use crate::store::model::{Execution, State};
 
 use super::conditions::{Facts, holds, render_value};
-use super::{Launcher, TriggerError, trigger_key};
+use super::{Launcher, TriggerError, trigger_key, trigger_record};
 
 const MULTIPLE: &str = "io.kestra.plugin.core.condition.MultipleCondition";
 
@@ -33,12 +33,24 @@ pub struct FlowTriggerListener {
 
 impl FlowTriggerListener {
     /// A listener over the live registry.
-    pub fn new(store: Arc<dyn Store>, registry: Arc<LiveRegistry>, launcher: Arc<dyn Launcher>) -> Self {
-        FlowTriggerListener { store, registry, launcher }
+    pub fn new(
+        store: Arc<dyn Store>,
+        registry: Arc<LiveRegistry>,
+        launcher: Arc<dyn Launcher>,
+    ) -> Self {
+        FlowTriggerListener {
+            store,
+            registry,
+            launcher,
+        }
     }
 
     /// Consumes terminal executions until `cancel` fires.
-    pub async fn run(self, mut terminal: broadcast::Receiver<Execution>, cancel: CancellationToken) {
+    pub async fn run(
+        self,
+        mut terminal: broadcast::Receiver<Execution>,
+        cancel: CancellationToken,
+    ) {
         loop {
             let received = tokio::select! {
                 _ = cancel.cancelled() => return,
@@ -68,10 +80,17 @@ impl FlowTriggerListener {
                 continue;
             }
             for trigger in live.flow.triggers.iter().filter(|t| !t.disabled) {
-                if let TriggerKind::Flow(spec) = &trigger.kind
-                    && let Some(e) = self.consider(live, trigger, spec, upstream).await?
-                {
-                    started.push(e);
+                let TriggerKind::Flow(spec) = &trigger.kind else {
+                    continue;
+                };
+                // One trigger failing (invalid inputs...) must not keep the others from firing.
+                match self.consider(live, trigger, spec, upstream).await {
+                    Ok(Some(e)) => started.push(e),
+                    Ok(None) => {}
+                    Err(e) => tracing::warn!(
+                        flow = %live.flow.uid(), trigger = %trigger.id, upstream = %upstream.id, error = %e,
+                        "flow trigger did not start its flow"
+                    ),
                 }
             }
         }
@@ -91,9 +110,15 @@ impl FlowTriggerListener {
             return Ok(None);
         }
         let vars = self.variables(upstream).await?;
-        let facts = Facts { date: Utc::now().with_timezone(&chrono_tz::UTC), execution: Some(upstream), vars: &vars };
-        let (multiple, simple): (Vec<&Condition>, Vec<&Condition>) =
-            trigger.conditions.iter().partition(|c| c.type_name == MULTIPLE);
+        let facts = Facts {
+            date: Utc::now().with_timezone(&chrono_tz::UTC),
+            execution: Some(upstream),
+            vars: &vars,
+        };
+        let (multiple, simple): (Vec<&Condition>, Vec<&Condition>) = trigger
+            .conditions
+            .iter()
+            .partition(|c| c.type_name == MULTIPLE);
         if !simple.iter().all(|c| holds(c, &facts)) {
             return Ok(None);
         }
@@ -108,15 +133,30 @@ impl FlowTriggerListener {
             return Ok(None);
         }
         let tick = upstream.ended.unwrap_or(upstream.created);
-        if !self.store.record_tick(&format!("{key}/{}", upstream.id), tick).await? {
+        if !self
+            .store
+            .record_tick(&format!("{key}/{}", upstream.id), tick)
+            .await?
+        {
             return Ok(None);
         }
-        let inputs = render_value(&Value::Object(spec.inputs.clone()), &vars)
-            .map_err(|message| TriggerError::Render { trigger: key.clone(), message })?;
-        let record = json!({ "id": trigger.id, "type": trigger.type_name, "variables": vars["trigger"] });
+        let inputs =
+            render_value(&Value::Object(spec.inputs.clone()), &vars).map_err(|message| {
+                TriggerError::Render {
+                    trigger: key.clone(),
+                    message,
+                }
+            })?;
+        let record = trigger_record(trigger, &vars["trigger"]);
         let execution = self
             .launcher
-            .start(&flow.namespace, &flow.id, inputs.as_object().cloned().unwrap_or_default(), Vec::new(), Some(record))
+            .start(
+                &flow.namespace,
+                &flow.id,
+                inputs.as_object().cloned().unwrap_or_default(),
+                Vec::new(),
+                Some(record),
+            )
             .await?;
         Ok(Some(execution))
     }
@@ -144,24 +184,43 @@ impl FlowTriggerListener {
     }
 
     /// `MultipleCondition`: every named sub-condition met by some execution within `window`.
-    async fn multiple_holds(&self, key: &str, condition: &Condition, facts: &Facts<'_>) -> Result<bool, TriggerError> {
-        let id = condition.props.get("id").and_then(Value::as_str).unwrap_or("multiple");
+    async fn multiple_holds(
+        &self,
+        key: &str,
+        condition: &Condition,
+        facts: &Facts<'_>,
+    ) -> Result<bool, TriggerError> {
+        let id = condition
+            .props
+            .get("id")
+            .and_then(Value::as_str)
+            .unwrap_or("multiple");
         let Some(Value::Object(named)) = condition.props.get("conditions") else {
             return Ok(true);
         };
         let met: Vec<String> = named
             .iter()
-            .filter(|(_, c)| c.as_object().and_then(|m| Condition::from_map(m).ok()).is_some_and(|c| holds(&c, facts)))
+            .filter(|(_, c)| {
+                c.as_object()
+                    .and_then(|m| Condition::from_map(m).ok())
+                    .is_some_and(|c| holds(&c, facts))
+            })
             .map(|(name, _)| name.clone())
             .collect();
         let window = window_of(condition.props.get("window"));
         let all: BTreeSet<String> = named.keys().cloned().collect();
-        self.accumulate(&format!("{key}/{id}"), &met, &all, window).await
+        self.accumulate(&format!("{key}/{id}"), &met, &all, window)
+            .await
     }
 
     /// `preconditions`: `where` filters on this execution, then every `flows` entry met within
     /// `timeWindow`.
-    async fn preconditions_hold(&self, key: &str, pre: &Value, facts: &Facts<'_>) -> Result<bool, TriggerError> {
+    async fn preconditions_hold(
+        &self,
+        key: &str,
+        pre: &Value,
+        facts: &Facts<'_>,
+    ) -> Result<bool, TriggerError> {
         let Some(upstream) = facts.execution else {
             return Ok(false);
         };
@@ -185,7 +244,8 @@ impl FlowTriggerListener {
         }
         let window = window_of(pre.get("timeWindow").and_then(|t| t.get("window")));
         let all: BTreeSet<String> = names.into_iter().collect();
-        self.accumulate(&format!("{key}/preconditions"), &met, &all, window).await
+        self.accumulate(&format!("{key}/preconditions"), &met, &all, window)
+            .await
     }
 
     /// Adds `met` to what was met within `window` (kept in the trigger state); true (and reset)
@@ -245,7 +305,9 @@ fn flow_entry_matches(entry: &Value, e: &Execution) -> bool {
         Some(Value::Array(states)) => states.iter().any(|s| s.as_str() == Some(e.state.as_str())),
         _ => true,
     };
-    field("namespace").is_none_or(|ns| ns == e.namespace) && field("flowId").is_none_or(|id| id == e.flow_id) && states_ok
+    field("namespace").is_none_or(|ns| ns == e.namespace)
+        && field("flowId").is_none_or(|id| id == e.flow_id)
+        && states_ok
 }
 
 /// One `preconditions.where` entry: every filter (or any, with `operand: OR`) holds.
@@ -268,12 +330,19 @@ fn filter_holds(filter: &Value, e: &Execution) -> bool {
         _ => return true,
     };
     let values: Vec<String> = match filter.get("value").or_else(|| filter.get("values")) {
-        Some(Value::Array(items)) => items.iter().filter_map(|v| v.as_str().map(str::to_string)).collect(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect(),
         Some(Value::String(s)) => vec![s.clone()],
         _ => Vec::new(),
     };
     let first = values.first().cloned().unwrap_or_default();
-    match filter.get("type").and_then(Value::as_str).unwrap_or("EQUAL_TO") {
+    match filter
+        .get("type")
+        .and_then(Value::as_str)
+        .unwrap_or("EQUAL_TO")
+    {
         "EQUAL_TO" => actual == first,
         "NOT_EQUAL_TO" => actual != first,
         "IN" => values.contains(&actual),

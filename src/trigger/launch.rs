@@ -55,13 +55,13 @@ impl Launcher for StoreLauncher {
         labels: Vec<Label>,
         trigger: Option<Value>,
     ) -> Result<Execution, TriggerError> {
-        let live = self
-            .registry
-            .get(namespace, flow_id)
-            .ok_or_else(|| TriggerError::FlowNotFound {
-                namespace: namespace.to_string(),
-                flow_id: flow_id.to_string(),
-            })?;
+        let live =
+            self.registry
+                .get(namespace, flow_id)
+                .ok_or_else(|| TriggerError::FlowNotFound {
+                    namespace: namespace.to_string(),
+                    flow_id: flow_id.to_string(),
+                })?;
         let mut execution = Execution::new(namespace, flow_id, live.revision.revision, Utc::now());
         execution.commit = live.revision.commit.clone();
         execution.inputs = Value::Object(inputs);
@@ -74,9 +74,11 @@ impl Launcher for StoreLauncher {
 
     async fn wait_for(&self, execution_id: &str) -> Result<Execution, TriggerError> {
         loop {
-            let execution = self.store.execution(execution_id).await?.ok_or_else(|| {
-                TriggerError::ExecutionNotFound(execution_id.to_string())
-            })?;
+            let execution = self
+                .store
+                .execution(execution_id)
+                .await?
+                .ok_or_else(|| TriggerError::ExecutionNotFound(execution_id.to_string()))?;
             if execution.state.is_terminal() {
                 return Ok(execution);
             }
@@ -110,7 +112,10 @@ impl Launcher for crate::engine::Engine {
 fn engine_error(e: crate::engine::EngineError) -> TriggerError {
     use crate::engine::{EngineError, FlowError};
     match e {
-        EngineError::Flow(FlowError::NotFound { namespace, id }) => TriggerError::FlowNotFound { namespace, flow_id: id },
+        EngineError::Flow(FlowError::NotFound { namespace, id }) => TriggerError::FlowNotFound {
+            namespace,
+            flow_id: id,
+        },
         EngineError::ExecutionNotFound(id) => TriggerError::ExecutionNotFound(id),
         EngineError::Store(e) => TriggerError::Store(e),
         other => TriggerError::Engine(other.to_string()),

@@ -29,3 +29,18 @@ pub use scheduler::Scheduler;
 pub fn trigger_key(namespace: &str, flow_id: &str, trigger_id: &str) -> String {
     format!("{namespace}.{flow_id}.{trigger_id}")
 }
+
+/// The `trigger` an execution records: the trigger's variables (what `{{ trigger.x }}` reads,
+/// e.g. `trigger.body`, `trigger.date`, `trigger.executionId`) plus its `id` and `type`.
+pub(crate) fn trigger_record(
+    trigger: &crate::spec::Trigger,
+    variables: &serde_json::Value,
+) -> serde_json::Value {
+    let mut record = variables.as_object().cloned().unwrap_or_default();
+    record.insert("id".into(), serde_json::Value::String(trigger.id.clone()));
+    record.insert(
+        "type".into(),
+        serde_json::Value::String(trigger.type_name.to_string()),
+    );
+    serde_json::Value::Object(record)
+}

@@ -24,7 +24,11 @@ struct RegistryNamespaces(Arc<LiveRegistry>);
 
 impl NamespaceHooks for RegistryNamespaces {
     fn plugin_defaults(&self, namespace: &str) -> Vec<PluginDefault> {
-        self.0.snapshot().namespaces().context_for(namespace).plugin_defaults
+        self.0
+            .snapshot()
+            .namespaces()
+            .context_for(namespace)
+            .plugin_defaults
     }
 
     fn variables(&self, namespace: &str) -> Map<String, Value> {
@@ -39,13 +43,21 @@ impl RegistryResolver {
     /// A resolver over the live registry, falling back to `store` for older revisions.
     pub fn new(registry: Arc<LiveRegistry>, store: Arc<dyn Store>) -> RegistryResolver {
         let hooks = Arc::new(RegistryNamespaces(registry.clone()));
-        RegistryResolver { registry, stored: StoreFlowResolver::with_hooks(store, hooks) }
+        RegistryResolver {
+            registry,
+            stored: StoreFlowResolver::with_hooks(store, hooks),
+        }
     }
 }
 
 #[async_trait]
 impl FlowResolver for RegistryResolver {
-    async fn resolve(&self, namespace: &str, id: &str, revision: Option<i64>) -> Result<ResolvedFlow, FlowError> {
+    async fn resolve(
+        &self,
+        namespace: &str,
+        id: &str,
+        revision: Option<i64>,
+    ) -> Result<ResolvedFlow, FlowError> {
         if let Some(live) = self.registry.get(namespace, id)
             && revision.is_none_or(|r| r == live.revision.revision)
         {
@@ -57,7 +69,10 @@ impl FlowResolver for RegistryResolver {
         }
         if revision.is_none() {
             // Not live in this daemon (pruned, filtered out): not runnable.
-            return Err(FlowError::NotFound { namespace: namespace.into(), id: id.into() });
+            return Err(FlowError::NotFound {
+                namespace: namespace.into(),
+                id: id.into(),
+            });
         }
         self.stored.resolve(namespace, id, revision).await
     }

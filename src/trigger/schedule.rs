@@ -41,7 +41,9 @@ impl ScheduleSpec {
         Ok(ScheduleSpec {
             cron,
             zone,
-            recover: schedule.recover_missed_schedules.unwrap_or(RecoverMissed::All),
+            recover: schedule
+                .recover_missed_schedules
+                .unwrap_or(RecoverMissed::All),
         })
     }
 
@@ -54,7 +56,11 @@ impl ScheduleSpec {
 }
 
 /// Every tick in `(after, until]`, oldest first (at most [`MAX_TICKS`], keeping the newest).
-pub fn due_ticks(spec: &ScheduleSpec, after: DateTime<Utc>, until: DateTime<Utc>) -> Vec<DateTime<Utc>> {
+pub fn due_ticks(
+    spec: &ScheduleSpec,
+    after: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Vec<DateTime<Utc>> {
     let mut ticks = Vec::new();
     let mut cursor = after;
     while let Some(next) = spec.next_tick(cursor) {
@@ -73,7 +79,11 @@ pub fn due_ticks(spec: &ScheduleSpec, after: DateTime<Utc>, until: DateTime<Utc>
 /// The ticks to fire among `due` at `now`, by recovery policy: ticks within [`LATE_GRACE`] are
 /// on time and always fire; of the missed ones, `ALL` fires every one, `LAST` the newest,
 /// `NONE` none.
-pub fn ticks_to_fire(due: &[DateTime<Utc>], now: DateTime<Utc>, recover: RecoverMissed) -> Vec<DateTime<Utc>> {
+pub fn ticks_to_fire(
+    due: &[DateTime<Utc>],
+    now: DateTime<Utc>,
+    recover: RecoverMissed,
+) -> Vec<DateTime<Utc>> {
     let (missed, on_time): (Vec<_>, Vec<_>) = due.iter().partition(|t| **t < now - LATE_GRACE);
     let mut out: Vec<DateTime<Utc>> = match recover {
         RecoverMissed::All => missed,
@@ -103,27 +113,46 @@ mod tests {
     #[test]
     fn spring_forward_gap_fires_once_after_the_gap() {
         // 2024-03-31: Paris jumps from 02:00 CET to 03:00 CEST; 02:30 does not exist.
-        let ticks = due_ticks(&paris("30 2 * * *"), utc("2024-03-30T12:00:00Z"), utc("2024-04-01T12:00:00Z"));
+        let ticks = due_ticks(
+            &paris("30 2 * * *"),
+            utc("2024-03-30T12:00:00Z"),
+            utc("2024-04-01T12:00:00Z"),
+        );
         // 03:00 CEST is 01:00 UTC: the first instant after the gap.
-        assert_eq!(ticks, vec![utc("2024-03-31T01:00:00Z"), utc("2024-04-01T00:30:00Z")]);
+        assert_eq!(
+            ticks,
+            vec![utc("2024-03-31T01:00:00Z"), utc("2024-04-01T00:30:00Z")]
+        );
     }
 
     #[test]
     fn fall_back_overlap_fires_once() {
         // 2024-10-27: Paris goes from 03:00 CEST back to 02:00 CET; 02:30 happens twice.
-        let ticks = due_ticks(&paris("30 2 * * *"), utc("2024-10-26T12:00:00Z"), utc("2024-10-28T12:00:00Z"));
-        assert_eq!(ticks, vec![utc("2024-10-27T00:30:00Z"), utc("2024-10-28T01:30:00Z")]);
+        let ticks = due_ticks(
+            &paris("30 2 * * *"),
+            utc("2024-10-26T12:00:00Z"),
+            utc("2024-10-28T12:00:00Z"),
+        );
+        assert_eq!(
+            ticks,
+            vec![utc("2024-10-27T00:30:00Z"), utc("2024-10-28T01:30:00Z")]
+        );
     }
 
     #[test]
     fn recovery_policies_choose_missed_ticks() {
         let now = utc("2024-01-01T05:00:10Z");
-        let due: Vec<_> = (1..=5).map(|h| utc(&format!("2024-01-01T0{h}:00:00Z"))).collect();
+        let due: Vec<_> = (1..=5)
+            .map(|h| utc(&format!("2024-01-01T0{h}:00:00Z")))
+            .collect();
         assert_eq!(ticks_to_fire(&due, now, RecoverMissed::All).len(), 5);
         assert_eq!(
             ticks_to_fire(&due, now, RecoverMissed::Last),
             vec![utc("2024-01-01T04:00:00Z"), utc("2024-01-01T05:00:00Z")]
         );
-        assert_eq!(ticks_to_fire(&due, now, RecoverMissed::None), vec![utc("2024-01-01T05:00:00Z")]);
+        assert_eq!(
+            ticks_to_fire(&due, now, RecoverMissed::None),
+            vec![utc("2024-01-01T05:00:00Z")]
+        );
     }
 }

@@ -19,7 +19,7 @@ use crate::store::model::{Execution, Label};
 
 use super::conditions::{Facts, holds, render_value};
 use super::schedule::{ScheduleSpec, due_ticks, ticks_to_fire};
-use super::{Clock, Launcher, TriggerError, trigger_key};
+use super::{Clock, Launcher, TriggerError, trigger_key, trigger_record};
 
 /// The longest the loop sleeps without looking at the registry and the clock again.
 const MAX_SLEEP: chrono::Duration = chrono::Duration::seconds(60);
@@ -49,7 +49,12 @@ impl Scheduler {
         launcher: Arc<dyn Launcher>,
         clock: Arc<dyn Clock>,
     ) -> Scheduler {
-        Scheduler { store, registry, launcher, clock }
+        Scheduler {
+            store,
+            registry,
+            launcher,
+            clock,
+        }
     }
 
     /// Evaluates every schedule at the clock's now; returns the executions started.
@@ -82,10 +87,11 @@ impl Scheduler {
     ) -> Result<Vec<Execution>, TriggerError> {
         let flow = &live.flow;
         let key = trigger_key(&flow.namespace, &flow.id, &trigger.id);
-        let spec = ScheduleSpec::from_schedule(schedule).map_err(|message| TriggerError::Render {
-            trigger: key.clone(),
-            message,
-        })?;
+        let spec =
+            ScheduleSpec::from_schedule(schedule).map_err(|message| TriggerError::Render {
+                trigger: key.clone(),
+                message,
+            })?;
         let mut state: ScheduleState = self
             .store
             .trigger_state_get(&key)
@@ -100,8 +106,20 @@ impl Scheduler {
         };
         let due = due_ticks(&spec, since, now);
         let mut started = Vec::new();
-        for tick in ticks_to_fire(&due, now, spec.recover) {
-            if let Some(execution) = self.fire(live, trigger, schedule, &spec, &key, tick, &mut state).await? {
+        // No overlap: while the last execution of this trigger runs, this pass's ticks are
+        // skipped; ticks recovered together in one pass all start.
+        let blocked = !due.is_empty() && self.previous_still_running(&state).await?;
+        if blocked {
+            tracing::info!(trigger = %key, ticks = due.len(), "previous execution still running; ticks skipped");
+        }
+        for tick in ticks_to_fire(&due, now, spec.recover)
+            .into_iter()
+            .filter(|_| !blocked)
+        {
+            if let Some(execution) = self
+                .fire(live, trigger, schedule, &spec, &key, tick, &mut state)
+                .await?
+            {
                 started.push(execution);
             }
         }
@@ -127,22 +145,27 @@ impl Scheduler {
             "previous": state.evaluated_until.map(|t| t.to_rfc3339()),
         });
         let vars = json!({ "trigger": variables });
-        let facts = Facts { date: tick.with_timezone(&spec.zone), execution: None, vars: &vars };
+        let facts = Facts {
+            date: tick.with_timezone(&spec.zone),
+            execution: None,
+            vars: &vars,
+        };
         if !trigger.conditions.iter().all(|c| holds(c, &facts)) {
-            return Ok(None);
-        }
-        if self.previous_still_running(state).await? {
-            tracing::info!(trigger = key, %tick, "previous execution still running; tick skipped");
             return Ok(None);
         }
         if !self.store.record_tick(key, tick).await? {
             return Ok(None);
         }
-        let inputs = render_value(&Value::Object(schedule.inputs.clone()), &vars)
-            .map_err(|message| TriggerError::Render { trigger: key.to_string(), message })?;
+        let inputs =
+            render_value(&Value::Object(schedule.inputs.clone()), &vars).map_err(|message| {
+                TriggerError::Render {
+                    trigger: key.to_string(),
+                    message,
+                }
+            })?;
         let inputs = inputs.as_object().cloned().unwrap_or_default();
         let labels = schedule_labels(schedule);
-        let record = json!({ "id": trigger.id, "type": trigger.type_name, "variables": variables });
+        let record = trigger_record(trigger, &variables);
         let flow = &live.flow;
         let execution = self
             .launcher
@@ -208,7 +231,12 @@ fn schedule_labels(schedule: &Schedule) -> Vec<Label> {
             .collect(),
         Some(Value::Array(items)) => items
             .iter()
-            .filter_map(|i| Some(Label::new(i.get("key")?.as_str()?, i.get("value")?.as_str()?)))
+            .filter_map(|i| {
+                Some(Label::new(
+                    i.get("key")?.as_str()?,
+                    i.get("value")?.as_str()?,
+                ))
+            })
             .collect(),
         _ => Vec::new(),
     }

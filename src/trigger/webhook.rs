@@ -16,7 +16,7 @@ use crate::spec::trigger::Webhook;
 use crate::store::model::Execution;
 
 use super::conditions::{Facts, holds, render_value};
-use super::{Launcher, TriggerError};
+use super::{Launcher, TriggerError, trigger_record};
 
 /// A webhook call as the HTTP layer received it.
 #[derive(Debug, Clone, Default)]
@@ -54,28 +54,52 @@ pub async fn handle(
     key: &str,
     call: WebhookCall,
 ) -> Result<WebhookOutcome, TriggerError> {
-    let Some(live) = registry.get(namespace, flow_id).filter(|lf| !lf.flow.disabled) else {
+    let Some(live) = registry
+        .get(namespace, flow_id)
+        .filter(|lf| !lf.flow.disabled)
+    else {
         return Ok(WebhookOutcome::NotFound);
     };
-    let found = live.flow.triggers.iter().filter(|t| !t.disabled).find_map(|t| match &t.kind {
-        TriggerKind::Webhook(w) if bool::from(w.key.as_bytes().ct_eq(key.as_bytes())) => Some((t, w)),
-        _ => None,
-    });
+    let found = live
+        .flow
+        .triggers
+        .iter()
+        .filter(|t| !t.disabled)
+        .find_map(|t| match &t.kind {
+            TriggerKind::Webhook(w) if bool::from(w.key.as_bytes().ct_eq(key.as_bytes())) => {
+                Some((t, w))
+            }
+            _ => None,
+        });
     let Some((trigger, webhook)) = found else {
         return Ok(WebhookOutcome::NotFound);
     };
     let variables = trigger_variables(&call);
     let vars = json!({ "trigger": variables });
-    let facts = Facts { date: chrono::Utc::now().with_timezone(&chrono_tz::UTC), execution: None, vars: &vars };
+    let facts = Facts {
+        date: chrono::Utc::now().with_timezone(&chrono_tz::UTC),
+        execution: None,
+        vars: &vars,
+    };
     if !trigger.conditions.iter().all(|c| holds(c, &facts)) {
         return Ok(WebhookOutcome::ConditionsNotMet);
     }
-    let inputs = render_value(&Value::Object(webhook.inputs.clone()), &vars).map_err(|message| {
-        TriggerError::Render { trigger: format!("{namespace}.{flow_id}.{}", trigger.id), message }
-    })?;
-    let record = json!({ "id": trigger.id, "type": trigger.type_name, "variables": variables });
+    let inputs =
+        render_value(&Value::Object(webhook.inputs.clone()), &vars).map_err(|message| {
+            TriggerError::Render {
+                trigger: format!("{namespace}.{flow_id}.{}", trigger.id),
+                message,
+            }
+        })?;
+    let record = trigger_record(trigger, &variables);
     let execution = launcher
-        .start(namespace, flow_id, inputs.as_object().cloned().unwrap_or_default(), Vec::new(), Some(record))
+        .start(
+            namespace,
+            flow_id,
+            inputs.as_object().cloned().unwrap_or_default(),
+            Vec::new(),
+            Some(record),
+        )
         .await?;
     finish(launcher, webhook, execution).await
 }

@@ -29,14 +29,26 @@ pub async fn webhook(
         parameters: query_map(query.as_deref().unwrap_or_default()),
         body,
     };
-    let outcome = handle(&state.registry, &state.launcher, &namespace, &flow_id, &key, call).await?;
+    let outcome = handle(
+        &state.registry,
+        &state.launcher,
+        &namespace,
+        &flow_id,
+        &key,
+        call,
+    )
+    .await?;
     Ok(match outcome {
-        WebhookOutcome::NotFound => {
-            ApiError::new(StatusCode::NOT_FOUND, format!("no webhook trigger for {namespace}.{flow_id} with this key"))
-                .into_response()
-        }
+        WebhookOutcome::NotFound => ApiError::new(
+            StatusCode::NOT_FOUND,
+            format!("no webhook trigger for {namespace}.{flow_id} with this key"),
+        )
+        .into_response(),
         WebhookOutcome::ConditionsNotMet => StatusCode::NO_CONTENT.into_response(),
-        WebhookOutcome::Started { execution, return_outputs: true } => Json(execution.outputs).into_response(),
+        WebhookOutcome::Started {
+            execution,
+            return_outputs: true,
+        } => Json(execution.outputs).into_response(),
         WebhookOutcome::Started { execution, .. } => Json(*execution).into_response(),
     })
 }

@@ -18,5 +18,10 @@ pub async fn live_flow(
         .registry
         .get(&namespace, &id)
         .map(|live| Json(live.revision.clone()))
-        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, format!("flow {namespace}.{id} is not live")))
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                format!("flow {namespace}.{id} is not live"),
+            )
+        })
 }

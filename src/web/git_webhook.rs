@@ -21,7 +21,9 @@ pub async fn push(
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let unauthorized = |m: String| ApiError::new(StatusCode::UNAUTHORIZED, m);
     let Some(secret) = &state.webhook_secret else {
-        return Err(unauthorized("push webhooks are disabled: no webhook secret is configured".into()));
+        return Err(unauthorized(
+            "push webhooks are disabled: no webhook secret is configured".into(),
+        ));
     };
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let secret = secret.expose().as_bytes();
@@ -39,5 +41,8 @@ pub async fn push(
         return Ok((StatusCode::OK, Json(json!({ "message": message }))));
     }
     state.wake.notify_one();
-    Ok((StatusCode::ACCEPTED, Json(json!({ "message": "sync scheduled" }))))
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({ "message": "sync scheduled" })),
+    ))
 }

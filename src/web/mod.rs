@@ -29,7 +29,9 @@ pub fn router(state: AppState) -> Router {
     let webhooks = Router::new()
         .route(
             "/api/v1/executions/webhook/{namespace}/{flow_id}/{key}",
-            get(executions::webhook).post(executions::webhook).put(executions::webhook),
+            get(executions::webhook)
+                .post(executions::webhook)
+                .put(executions::webhook),
         )
         .route("/api/v1/git/webhook", post(git_webhook::push))
         .layer(RequestBodyLimitLayer::new(WEBHOOK_BODY_LIMIT));

@@ -149,7 +149,9 @@ fn read_file(path: Option<&Path>) -> anyhow::Result<FileConfig> {
     };
     let text = match std::fs::read_to_string(&path) {
         Ok(text) => text,
-        Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => return Ok(FileConfig::default()),
+        Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => {
+            return Ok(FileConfig::default());
+        }
         Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
     };
     toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))
@@ -164,7 +166,9 @@ pub fn parse_interval(text: &str) -> anyhow::Result<Duration> {
     }
     let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
     let (number, unit) = t.split_at(split);
-    let n: u64 = number.parse().with_context(|| format!("invalid interval `{text}`"))?;
+    let n: u64 = number
+        .parse()
+        .with_context(|| format!("invalid interval `{text}`"))?;
     Ok(match unit {
         "ms" => Duration::from_millis(n),
         "s" | "" => Duration::from_secs(n),
@@ -180,7 +184,10 @@ mod tests {
 
     #[test]
     fn intervals_parse_in_both_forms() {
-        assert_eq!(parse_interval("250ms").ok(), Some(Duration::from_millis(250)));
+        assert_eq!(
+            parse_interval("250ms").ok(),
+            Some(Duration::from_millis(250))
+        );
         assert_eq!(parse_interval("30s").ok(), Some(Duration::from_secs(30)));
         assert_eq!(parse_interval("5m").ok(), Some(Duration::from_secs(300)));
         assert_eq!(parse_interval("PT1M").ok(), Some(Duration::from_secs(60)));
@@ -191,8 +198,16 @@ mod tests {
     fn flags_win_over_the_file() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("baton.toml");
-        std::fs::write(&path, "repo = \"/srv/flows\"\nbranch = \"prod\"\npoll_interval = \"10s\"\n").expect("write");
-        let args = Args { config: Some(path), branch: Some("main".into()), ..Args::default() };
+        std::fs::write(
+            &path,
+            "repo = \"/srv/flows\"\nbranch = \"prod\"\npoll_interval = \"10s\"\n",
+        )
+        .expect("write");
+        let args = Args {
+            config: Some(path),
+            branch: Some("main".into()),
+            ..Args::default()
+        };
         let config = ServerConfig::load(args).expect("config");
         assert_eq!(config.repo, "/srv/flows");
         assert_eq!(config.branch, "main");
