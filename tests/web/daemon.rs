@@ -26,7 +26,9 @@ async fn the_daemon_router_serves_pages_api_and_its_own_routes_together() {
         repo: "https://git.example.com/acme/flows.git".into(),
         branch: "main".into(),
     };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
     let server = tokio::spawn(async move { axum::serve(listener, router(state)).await });
     let client = reqwest::Client::new();
@@ -41,10 +43,22 @@ async fn the_daemon_router_serves_pages_api_and_its_own_routes_together() {
         ("/api/v1/flows/company/nope", 404),
         ("/api/v1/no/such/route", 404),
     ] {
-        let response = client.get(format!("{base}{path}")).send().await.expect("answer");
+        let response = client
+            .get(format!("{base}{path}"))
+            .send()
+            .await
+            .expect("answer");
         assert_eq!(response.status().as_u16(), status, "{path}");
     }
-    let write = client.post(format!("{base}/api/v1/executions/company/nope")).send().await.expect("answer");
-    assert_eq!(write.status().as_u16(), 403, "writes stay closed without BATON_API_TOKEN");
+    let write = client
+        .post(format!("{base}/api/v1/executions/company/nope"))
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(
+        write.status().as_u16(),
+        403,
+        "writes stay closed without BATON_API_TOKEN"
+    );
     server.abort();
 }

@@ -69,7 +69,9 @@ impl Access {
             Ok(spec) => ReadAccess::parse(&spec)?,
             Err(_) => ReadAccess::Public,
         };
-        let api_token = std::env::var("BATON_API_TOKEN").ok().filter(|t| !t.is_empty());
+        let api_token = std::env::var("BATON_API_TOKEN")
+            .ok()
+            .filter(|t| !t.is_empty());
         Ok(Access { read, api_token })
     }
 }

@@ -17,7 +17,9 @@ impl From<EngineError> for ControlError {
             EngineError::Flow(FlowError::NotFound { .. } | FlowError::RevisionNotFound { .. })
             | EngineError::ExecutionNotFound(_)
             | EngineError::TaskRunNotFound(_) => ControlError::NotFound(message),
-            EngineError::Flow(_) | EngineError::WrongState { .. } => ControlError::WrongState(message),
+            EngineError::Flow(_) | EngineError::WrongState { .. } => {
+                ControlError::WrongState(message)
+            }
             EngineError::Stopped => ControlError::Unavailable(message),
             EngineError::Store(e) => ControlError::Store(e),
         }
@@ -34,7 +36,9 @@ impl ExecutionControl for Engine {
         labels: Vec<Label>,
     ) -> Result<Execution, ControlError> {
         let trigger = serde_json::json!({"type": "api"});
-        Ok(self.start_execution(namespace, flow_id, inputs, labels, Some(trigger)).await?)
+        Ok(self
+            .start_execution(namespace, flow_id, inputs, labels, Some(trigger))
+            .await?)
     }
 
     async fn kill(&self, id: &str) -> Result<(), ControlError> {
