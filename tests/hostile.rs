@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use baton::files::{FileError, FileKey, FileStore};
 use baton::load::{self, DirTree, Limits, LoadError, Tree as _};
 use baton::runner::{CommandSpec, RunnerConfig, RunnerError};
-use baton::source::{Repo, SourceSpec, Tree as _, TreeError};
+use baton::source::{Repo, SourceSpec, TreeError};
 use baton::store::model::{Execution, Label};
 use baton::store::sqlite::SqliteStore;
 use baton::store::{ExecutionFilter, Page, Store};

@@ -14,6 +14,8 @@ packages=()
 have pg_ctlcluster || packages+=(postgresql)
 have git || packages+=(git)
 have python3 || packages+=(python3 python3-pip)
+# The browser test (tests/web/browser.rs) drives headless Chromium; it skips when missing.
+have chromium || packages+=(chromium)
 if [ ${#packages[@]} -gt 0 ]; then
   echo "tests/run.sh: installing ${packages[*]}"
   as_root apt-get update -qq

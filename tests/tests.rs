@@ -12,4 +12,5 @@ mod store;
 mod template;
 mod triggers;
 mod validate;
+mod web;
 mod worker;

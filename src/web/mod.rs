@@ -4,12 +4,14 @@
 //! Requests enter here and leave as reads of the live registry and the store; the only writes
 //! are executions started by webhook triggers, and a push webhook only wakes the sync loop.
 
+pub mod api;
 mod error;
 mod executions;
 mod flows;
 mod git_webhook;
 mod health;
 mod state;
+pub mod status;
 mod sync_status;
 
 use axum::Router;
@@ -39,5 +41,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/flows/{namespace}/{id}", get(flows::live_flow))
         .route("/api/v1/sync/status", get(sync_status::status))
         .merge(webhooks)
-        .with_state(state)
+        .with_state(state.clone())
+        .merge(api::router(api::WebContext::from_app(&state)))
+        .merge(status::router(api::WebContext::from_app(&state)))
 }
