@@ -5,8 +5,8 @@ pub mod plan;
 pub mod run;
 pub mod schema;
 pub mod server;
-pub mod worker;
 pub mod validate;
+pub mod worker;
 
 use clap::{Parser, Subcommand};
 

@@ -11,9 +11,9 @@ use serde_json::{Map, Value, json};
 
 use crate::engine::view::public_outputs;
 use crate::engine::{Engine, EngineConfig, StoreFlowResolver, flow_identity};
+use crate::files::FileStore;
 use crate::store::model::{NewRevision, State};
 use crate::store::{Store, open_store};
-use crate::files::FileStore;
 use crate::tasks::DirNamespaceFiles;
 use crate::template::Renderer;
 use crate::worker::{Worker, WorkerConfig};
@@ -164,7 +164,10 @@ impl RunningWorker {
 /// Starts a worker over the same store; namespace files come from the repository holding the
 /// flow file (the nearest ancestor with a `namespaces/` directory), else the current directory.
 fn start_worker(store: &Arc<dyn Store>, args: &Args) -> RunningWorker {
-    let mut config = WorkerConfig { data_dir: args.data_dir.clone(), ..WorkerConfig::default() };
+    let mut config = WorkerConfig {
+        data_dir: args.data_dir.clone(),
+        ..WorkerConfig::default()
+    };
     if let Some(threads) = args.worker_threads {
         config.threads = threads.max(1);
     }
@@ -172,7 +175,12 @@ fn start_worker(store: &Arc<dyn Store>, args: &Args) -> RunningWorker {
         .file
         .canonicalize()
         .ok()
-        .and_then(|file| file.ancestors().skip(1).find(|dir| dir.join("namespaces").is_dir()).map(Path::to_path_buf))
+        .and_then(|file| {
+            file.ancestors()
+                .skip(1)
+                .find(|dir| dir.join("namespaces").is_dir())
+                .map(Path::to_path_buf)
+        })
         .unwrap_or_else(|| PathBuf::from("."));
     let worker = Worker::new(Arc::clone(store), FileStore::new(&args.data_dir), config)
         .with_namespace_files(Arc::new(DirNamespaceFiles::new(repo)));

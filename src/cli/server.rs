@@ -3,6 +3,7 @@
 //! stopped by one cancellation token on SIGTERM/SIGINT.
 
 mod config;
+mod in_process;
 
 use std::future::Future;
 use std::process::ExitCode;
@@ -98,8 +99,12 @@ pub async fn run(
     let cancel = CancellationToken::new();
     let tasks = TaskTracker::new();
     let engine = start_engine(&store, &registry, &config.data_dir, &tasks, &cancel);
-    let EngineParts { launcher, terminal } = engine;
-    // The in-process worker starts here too once it exists (it claims task runs from the store).
+    let EngineParts {
+        launcher,
+        terminal,
+        control,
+    } = engine;
+    in_process::start_worker(&config, &store, &registry, &tasks, &cancel);
 
     tasks.spawn(sync.run(cancel.child_token()));
     let scheduler = Scheduler::new(
@@ -121,6 +126,7 @@ pub async fn run(
         webhook_secret: config.webhook_secret.clone().map(Secret::new),
         repo: repo_name,
         branch: config.branch.clone(),
+        control: Some(control),
     };
     let http_cancel = cancel.clone();
     let server = axum::serve(listener, router(state)).with_graceful_shutdown(async move {
@@ -148,6 +154,8 @@ struct EngineParts {
     launcher: Arc<dyn Launcher>,
     /// Terminal executions, for flow triggers.
     terminal: broadcast::Receiver<Execution>,
+    /// Kill, restart, resume and replay for the API.
+    control: Arc<dyn crate::web::api::control::ExecutionControl>,
 }
 
 /// The engine of this process, seeing the live registry; its loop stops with `cancel`.
@@ -169,8 +177,9 @@ fn start_engine(
     let stop = cancel.child_token();
     tasks.spawn(async move { driver.run(stop).await });
     EngineParts {
-        launcher: Arc::new(engine),
+        launcher: Arc::new(engine.clone()),
         terminal,
+        control: Arc::new(engine),
     }
 }
 

@@ -15,9 +15,9 @@ mod database;
 mod docker_engine;
 mod error;
 mod fetch;
-pub mod jdbc;
 pub mod http;
 mod invocation;
+pub mod jdbc;
 mod kv;
 mod log;
 mod masking;
@@ -28,12 +28,12 @@ mod result;
 pub mod script;
 
 pub use context::{LogLine, TaskContext, TaskError, TaskOutcome, TaskServices, Verdict};
+pub use control::truthy as truthy_value;
 pub use docker_engine::DockerEngine;
 pub use error::WorkerTaskError;
 pub use invocation::{Facilities, Invocation, is_worker_task, run_worker_task};
 pub use namespace_files::{DirNamespaceFiles, NamespaceFiles, NoNamespaceFiles};
 pub use result::{Ending, TaskResult};
-pub use control::truthy as truthy_value;
 
 use crate::spec::TaskKind;
 
@@ -69,7 +69,14 @@ pub fn is_pure(kind: &TaskKind) -> bool {
     use TaskKind as K;
     matches!(
         kind,
-        K::Log(_) | K::Echo(_) | K::Return(_) | K::Sleep(_) | K::OutputValues(_) | K::Labels(_) | K::Fail(_) | K::Exit(_)
+        K::Log(_)
+            | K::Echo(_)
+            | K::Return(_)
+            | K::Sleep(_)
+            | K::OutputValues(_)
+            | K::Labels(_)
+            | K::Fail(_)
+            | K::Exit(_)
     )
 }
 

@@ -25,4 +25,6 @@ pub struct AppState {
     pub repo: String,
     /// The tracked branch.
     pub branch: String,
+    /// Kill, restart, resume and replay: the engine of this process (none: store-only actions).
+    pub control: Option<Arc<dyn crate::web::api::control::ExecutionControl>>,
 }

@@ -47,6 +47,12 @@ pub struct Args {
     /// A token for fetching an HTTPS remote.
     #[arg(long, env = "BATON_GIT_TOKEN", hide_env_values = true)]
     pub git_token: Option<String>,
+    /// Run no worker in this process: task runs are left to `baton worker` processes.
+    #[arg(long, env = "BATON_NO_WORKER")]
+    pub no_worker: bool,
+    /// Task runs the in-process worker executes at once (default: the number of cores).
+    #[arg(long, env = "BATON_WORKER_THREADS")]
+    pub worker_threads: Option<usize>,
     /// The configuration file (default: ./baton.toml when it exists).
     #[arg(long, env = "BATON_CONFIG")]
     pub config: Option<PathBuf>,
@@ -68,6 +74,8 @@ struct FileConfig {
     allow_empty: Option<bool>,
     webhook_secret: Option<String>,
     git_token: Option<String>,
+    no_worker: Option<bool>,
+    worker_threads: Option<usize>,
 }
 
 /// Everything the daemon needs, resolved.
@@ -87,6 +95,10 @@ pub struct ServerConfig {
     pub git_token: Option<String>,
     /// How long running work may take to finish after a shutdown signal.
     pub grace_period: Duration,
+    /// Whether this process runs a worker.
+    pub worker: bool,
+    /// The in-process worker's concurrency (None: the number of cores).
+    pub worker_threads: Option<usize>,
 }
 
 impl ServerConfig {
@@ -106,6 +118,8 @@ impl ServerConfig {
             webhook_secret: None,
             git_token: None,
             grace_period: Duration::from_secs(10),
+            worker: true,
+            worker_threads: None,
         }
     }
 
@@ -138,6 +152,8 @@ impl ServerConfig {
         config.allow_empty = args.allow_empty || file.allow_empty.unwrap_or(false);
         config.webhook_secret = args.webhook_secret.or(file.webhook_secret);
         config.git_token = args.git_token.or(file.git_token);
+        config.worker = !(args.no_worker || file.no_worker.unwrap_or(false));
+        config.worker_threads = args.worker_threads.or(file.worker_threads);
         Ok(config)
     }
 }

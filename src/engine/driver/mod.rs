@@ -156,7 +156,12 @@ impl Engine {
             if let Ok(mut w) = self.inner.waiters.lock() {
                 w.entry(id.to_string()).or_default().push(tx);
             }
-            let stored = self.inner.store.execution(id).await?.ok_or_else(|| EngineError::ExecutionNotFound(id.into()))?;
+            let stored = self
+                .inner
+                .store
+                .execution(id)
+                .await?
+                .ok_or_else(|| EngineError::ExecutionNotFound(id.into()))?;
             if stored.state.is_terminal() {
                 return Ok(stored);
             }

@@ -87,12 +87,16 @@ impl WebContext {
                 api_token: None,
             }
         });
-        WebContext::new(Arc::clone(&state.store))
+        let context = WebContext::new(Arc::clone(&state.store))
             .with_access(access)
             .with_repo(RepoInfo {
                 url: state.repo.clone(),
                 branch: state.branch.clone(),
                 sync_key: state.repo.clone(),
-            })
+            });
+        match &state.control {
+            Some(control) => context.with_control(Arc::clone(control)),
+            None => context,
+        }
     }
 }
