@@ -48,4 +48,7 @@ if have pg_lsclusters; then
 fi
 
 cargo build --locked --bins
-cargo test --locked --all-targets "$@"
+# Unit and integration tests (benches and examples are compiled by clippy in .ci/run; their
+# harness-less mains are benchmarks, not tests). The integration binary runs last, so the
+# closing line is the whole suite's count.
+cargo test --locked --lib --bins --tests "$@"
