@@ -34,7 +34,14 @@ pub fn main(args: Args) -> anyhow::Result<ExitCode> {
     let filter = tracing_subscriber::EnvFilter::try_from_env("BATON_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     // A logger installed by the binary already wins.
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).try_init();
+    let _ = match args.log_format.as_deref() {
+        Some("json") => tracing_subscriber::fmt()
+            .json()
+            .with_env_filter(filter)
+            .try_init(),
+        None | Some("text") => tracing_subscriber::fmt().with_env_filter(filter).try_init(),
+        Some(other) => anyhow::bail!("--log-format: `{other}` is neither text nor json"),
+    };
     let config = ServerConfig::load(args)?;
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async move {
@@ -127,6 +134,7 @@ pub async fn run(
         repo: repo_name,
         branch: config.branch.clone(),
         control: Some(control),
+        access: Some(config.access.clone()),
     };
     let http_cancel = cancel.clone();
     let server = axum::serve(listener, router(state)).with_graceful_shutdown(async move {

@@ -27,4 +27,6 @@ pub struct AppState {
     pub branch: String,
     /// Kill, restart, resume and replay: the engine of this process (none: store-only actions).
     pub control: Option<Arc<dyn crate::web::api::control::ExecutionControl>>,
+    /// The access policy from the daemon's configuration (none: from the environment).
+    pub access: Option<crate::web::api::access::Access>,
 }

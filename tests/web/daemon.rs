@@ -18,6 +18,7 @@ async fn the_daemon_router_serves_pages_api_and_its_own_routes_together() {
     let registry = Arc::new(LiveRegistry::new());
     let state = AppState {
         control: None,
+        access: None,
         store: Arc::clone(&store),
         registry: Arc::clone(&registry),
         launcher: Arc::new(StoreLauncher::new(Arc::clone(&store), registry)),

@@ -53,6 +53,16 @@ pub struct Args {
     /// Task runs the in-process worker executes at once (default: the number of cores).
     #[arg(long, env = "BATON_WORKER_THREADS")]
     pub worker_threads: Option<usize>,
+    /// Read access to the status page and read API: `none` (default), `basic:USER:PASS` or
+    /// `bearer:TOKEN`.
+    #[arg(long, env = "BATON_AUTH", hide_env_values = true)]
+    pub auth: Option<String>,
+    /// The bearer token write endpoints require (without one, they are refused).
+    #[arg(long, env = "BATON_API_TOKEN", hide_env_values = true)]
+    pub api_token: Option<String>,
+    /// The daemon's own log lines: `text` (default) or `json`.
+    #[arg(long, env = "BATON_LOG_FORMAT")]
+    pub log_format: Option<String>,
     /// The configuration file (default: ./baton.toml when it exists).
     #[arg(long, env = "BATON_CONFIG")]
     pub config: Option<PathBuf>,
@@ -76,6 +86,8 @@ struct FileConfig {
     git_token: Option<String>,
     no_worker: Option<bool>,
     worker_threads: Option<usize>,
+    auth: Option<String>,
+    api_token: Option<String>,
 }
 
 /// Everything the daemon needs, resolved.
@@ -99,6 +111,8 @@ pub struct ServerConfig {
     pub worker: bool,
     /// The in-process worker's concurrency (None: the number of cores).
     pub worker_threads: Option<usize>,
+    /// Who may read the pages and API, and the token for writes.
+    pub access: crate::web::api::access::Access,
 }
 
 impl ServerConfig {
@@ -120,6 +134,7 @@ impl ServerConfig {
             grace_period: Duration::from_secs(10),
             worker: true,
             worker_threads: None,
+            access: crate::web::api::access::Access::default(),
         }
     }
 
@@ -154,6 +169,11 @@ impl ServerConfig {
         config.git_token = args.git_token.or(file.git_token);
         config.worker = !(args.no_worker || file.no_worker.unwrap_or(false));
         config.worker_threads = args.worker_threads.or(file.worker_threads);
+        if let Some(auth) = args.auth.or(file.auth) {
+            config.access.read = crate::web::api::access::ReadAccess::parse(&auth)
+                .map_err(|e| anyhow::anyhow!("--auth: {e}"))?;
+        }
+        config.access.api_token = args.api_token.or(file.api_token).filter(|t| !t.is_empty());
         Ok(config)
     }
 }
@@ -228,5 +248,39 @@ mod tests {
         assert_eq!(config.repo, "/srv/flows");
         assert_eq!(config.branch, "main");
         assert_eq!(config.poll_interval, Duration::from_secs(10));
+    }
+}
+
+#[cfg(test)]
+mod access_tests {
+    use super::*;
+    use crate::web::api::access::ReadAccess;
+
+    #[test]
+    fn auth_and_api_token_flags_set_the_access_policy() {
+        let args = Args {
+            repo: Some(".".into()),
+            auth: Some("basic:ops:s3cret".into()),
+            api_token: Some("t0k".into()),
+            config: Some(PathBuf::from("/nonexistent/baton.toml")),
+            ..Args::default()
+        };
+        // An explicit --config that does not exist is an error; without it, flags alone load.
+        assert!(ServerConfig::load(args).is_err());
+        let args = Args {
+            repo: Some(".".into()),
+            auth: Some("basic:ops:s3cret".into()),
+            api_token: Some("t0k".into()),
+            ..Args::default()
+        };
+        let config = ServerConfig::load(args).expect("config");
+        assert!(matches!(config.access.read, ReadAccess::Basic { ref user, .. } if user == "ops"));
+        assert_eq!(config.access.api_token.as_deref(), Some("t0k"));
+        let bad = Args {
+            repo: Some(".".into()),
+            auth: Some("digest:x".into()),
+            ..Args::default()
+        };
+        assert!(ServerConfig::load(bad).is_err());
     }
 }

@@ -80,7 +80,12 @@ impl WebContext {
     /// The context of the daemon's state: its store, its repository, the access policy from
     /// the environment (an invalid `BATON_AUTH` locks reads rather than opening them).
     pub fn from_app(state: &crate::web::AppState) -> Self {
-        let access = Access::from_env().unwrap_or_else(|err| {
+        let access = state
+            .access
+            .clone()
+            .map(Ok)
+            .unwrap_or_else(Access::from_env);
+        let access = access.unwrap_or_else(|err| {
             tracing::error!(error = %err, "BATON_AUTH is invalid: the pages and read API refuse every request");
             Access {
                 read: ReadAccess::Bearer(uuid::Uuid::new_v4().to_string()),
