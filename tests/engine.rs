@@ -48,24 +48,8 @@ const SKIPPED: &[(&str, &str)] = &[
         "replay expectation without inputs while `failed` is required (Kestra's test skips input validation)",
     ),
     (
-        "each-object*",
-        "template: the `is json` test is not implemented",
-    ),
-    (
         "inputs-large#1",
         "Kestra's JDBC queue refuses messages over 1 MiB; baton has no such limit",
-    ),
-    (
-        "state#1",
-        "template: currentEachOutput() is not implemented",
-    ),
-    (
-        "test-current-output*",
-        "template: currentEachOutput() is not implemented",
-    ),
-    (
-        "get-log-executionid*",
-        "Kestra counts 3 log lines (its Sleep logs one); baton's Sleep logs nothing",
     ),
 ];
 

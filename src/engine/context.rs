@@ -114,7 +114,22 @@ impl ExecutionScope<'_> {
             vars.insert("parent".into(), first.clone());
         }
         vars.insert("parents".into(), Value::Array(parents));
+        let path = value_path(tr, &by_id, &self.each_ids());
+        vars.insert(
+            crate::template::EACH_PATH_VAR.into(),
+            Value::Array(path.into_iter().map(Value::String).collect()),
+        );
         Value::Object(vars)
+    }
+
+    /// Ids of the ForEach-like tasks, whose children's outputs are nested by value.
+    fn each_ids(&self) -> std::collections::HashSet<&str> {
+        self.flow
+            .all_tasks()
+            .into_iter()
+            .filter(|t| is_each(&t.kind))
+            .map(|t| t.id.as_str())
+            .collect()
     }
 
     /// `outputs.<taskId>`, nested under each enclosing ForEach value (`outputs.t.a.b`).
@@ -125,13 +140,7 @@ impl ExecutionScope<'_> {
             .iter()
             .map(|t| (t.id.as_str(), t))
             .collect();
-        let each_ids: std::collections::HashSet<&str> = self
-            .flow
-            .all_tasks()
-            .into_iter()
-            .filter(|t| is_each(&t.kind))
-            .map(|t| t.id.as_str())
-            .collect();
+        let each_ids = self.each_ids();
         let mut out = Map::new();
         for tr in &self.view.task_runs {
             let outputs = public_outputs(tr);

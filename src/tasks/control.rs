@@ -11,6 +11,13 @@ use crate::spec::{Duration, Templated};
 pub fn sleep(ctx: &TaskContext<'_>, task: &Sleep) -> Result<TaskOutcome, TaskError> {
     let duration = duration(ctx, "duration", &task.duration)?;
     let mut out = TaskOutcome::success();
+    // Kestra's Sleep logs the wait at INFO (log.Fetch counts it).
+    out.logs.push(super::context::LogLine {
+        level: "INFO".into(),
+        message: format!("Sleeping for {}", Duration::from_std(duration)),
+        task_id: None,
+        timestamp: None,
+    });
     out.sleep = Some(duration);
     Ok(out)
 }

@@ -21,7 +21,8 @@ pub fn output_values(ctx: &TaskContext<'_>, task: &OutputValues) -> Result<TaskO
     let mut out = TaskOutcome::success();
     let mut values = serde_json::Map::new();
     for (k, v) in &task.values {
-        values.insert(k.clone(), ctx.render_typed(&format!("values.{k}"), v)?);
+        // Kestra renders each string to a string ("{{ 1 + 1 }}" gives "2").
+        values.insert(k.clone(), ctx.render_value(&format!("values.{k}"), v)?);
     }
     out.outputs.insert("values".into(), Value::Object(values));
     Ok(out)

@@ -29,6 +29,7 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     env.add_function("min", |args: Rest<Value>| {
         extreme(&args, std::cmp::Ordering::Less)
     });
+    env.add_function("currentEachOutput", current_each_output);
     env.add_function(PATH_FN, path);
     env.add_function(ABSENT_FN, absent);
 }
@@ -168,6 +169,26 @@ fn extreme(args: &[Value], wanted: std::cmp::Ordering) -> Result<Value, Error> {
         .into_iter()
         .reduce(|best, v| if v.cmp(&best) == wanted { v } else { best })
         .unwrap_or(Value::from(())))
+}
+
+/// The variable holding the ForEach values from the root to the rendering task run (outermost
+/// first), set by the engine for `currentEachOutput`.
+pub const EACH_PATH_VAR: &str = "__eachValues";
+
+/// `currentEachOutput(outputs.t)`: the outputs of `t` in the current ForEach iteration(s), that
+/// is `outputs.t[v1][v2]...` with the values of the enclosing ForEach loops.
+fn current_each_output(state: &State, outputs: Value) -> Value {
+    let Some(values) = state.lookup(EACH_PATH_VAR) else {
+        return outputs;
+    };
+    let mut current = outputs;
+    for v in values.try_iter().into_iter().flatten() {
+        if current.is_undefined() || current.is_none() {
+            return Value::UNDEFINED;
+        }
+        current = current.get_item(&v).unwrap_or(Value::UNDEFINED);
+    }
+    current
 }
 
 /// Walks `root` through `keys`; undefined as soon as a step is missing or null.

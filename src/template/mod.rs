@@ -28,6 +28,7 @@ pub use context::{
     EnvServices, RenderContext, TemplateServices, decode_secret, envs_from_process, mask,
 };
 pub use error::TemplateError;
+pub use functions::EACH_PATH_VAR;
 pub use limits::Limits;
 pub use renderer::Renderer;
 pub use syntax::check_syntax;

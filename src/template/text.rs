@@ -35,6 +35,15 @@ pub(crate) fn register(env: &mut minijinja::Environment<'static>) {
     env.add_filter("string", |v: Value| display(&v));
     env.add_test("null", |v: Value| v.is_none() || v.is_undefined());
     env.add_test("empty", is_empty);
+    env.add_test("json", is_json);
+}
+
+/// Pebble's `is json`: a string that parses as JSON (any JSON value); lists and maps are JSON.
+fn is_json(v: Value) -> bool {
+    match v.as_str() {
+        Some(s) => serde_json::from_str::<serde_json::Value>(s).is_ok(),
+        None => matches!(v.kind(), ValueKind::Seq | ValueKind::Map),
+    }
 }
 
 /// `replace({"a": "b"})` (Pebble) or `replace("a", "b")` (Jinja); literal, every occurrence.
