@@ -22,10 +22,6 @@ const COMPAT: &str = "tests/fixtures/kestra-compat";
 /// Kestra-compat runs that cannot pass yet, each with its reason (`id*`: every run of the
 /// entry; `id` / `id#n`: its first / n-th additional run).
 const SKIPPED: &[(&str, &str)] = &[
-    ("waitfor*", "WaitFor is not supported yet"),
-    ("waitfor-max-duration*", "WaitFor is not supported yet"),
-    ("waitfor-multiple-tasks*", "WaitFor is not supported yet"),
-    ("waitfor-no-success*", "WaitFor is not supported yet"),
     ("resume-execution*", "the Resume task is not supported yet"),
     (
         "trigger-toggle*",
@@ -166,7 +162,7 @@ fn in_scope(type_name: &str) -> bool {
         "Exit",
     ]
     .contains(&short);
-    let flowable = t.category == baton::spec::Category::Flowable && short != "WaitFor";
+    let flowable = t.category == baton::spec::Category::Flowable;
     inline || flowable
 }
 
@@ -456,7 +452,10 @@ fn task_run<'a>(runs: &'a [TaskRun], key: &str) -> Option<&'a TaskRun> {
         .strip_prefix("$taskRunList[")
         .and_then(|r| r.strip_suffix(']'))
     {
-        return runs.get(i.parse::<usize>().ok()?);
+        // A negative index counts from the end, as in Kestra's tests (`[-1]`: the last).
+        let i: i64 = i.parse().ok()?;
+        let i = if i < 0 { runs.len() as i64 + i } else { i };
+        return runs.get(usize::try_from(i).ok()?);
     }
     runs.iter().rev().find(|t| t.task_id == key)
 }

@@ -37,6 +37,10 @@ pub enum Action {
     },
     /// Stop a task run (kill, Exit, SLA): inline ones end `KILLED`, worker ones are asked to stop.
     Kill { task_run_id: String },
+    /// A WaitFor's children of the current iteration all ended in `state` (SUCCESS or
+    /// WARNING): the driver renders its `condition` and either completes it or schedules the
+    /// next iteration.
+    CheckLoop { task_run_id: String, state: State },
     /// Nothing to do before `at` (a timer), unless something else happens.
     WaitUntil(DateTime<Utc>),
     /// Move the execution to a non-terminal state (`RUNNING`, `PAUSED`).

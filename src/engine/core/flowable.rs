@@ -230,7 +230,13 @@ impl<'a> Core<'a> {
                 self.block(&s.tasks, &[], &[], p, None, value, Mode::Sequential)
             }
             TaskKind::Pause(_) => Outcome::Done(State::Success),
-            // Subflow and WaitFor are completed by the driver.
+            TaskKind::WaitFor(s) => match self.wait_for(tr, &s.tasks) {
+                Outcome::Done(State::Failed) => {
+                    self.after_main(Outcome::Done(State::Failed), &s.errors, &[], p, value)
+                }
+                other => other,
+            },
+            // Subflows are completed by the driver.
             _ => return,
         };
         if let Outcome::Done(state) = outcome {
@@ -239,6 +245,31 @@ impl<'a> Core<'a> {
                 state,
                 error: None,
             });
+        }
+    }
+
+    /// The current iteration of a WaitFor (children at `iteration` = its loop count). Once they
+    /// all succeeded, the driver checks the condition (`CheckLoop`); the next iteration starts
+    /// when its `nextAt` time comes. Only a failure (or kill) ends it here.
+    fn wait_for(&mut self, tr: &'a TaskRun, tasks: &'a [Task]) -> Outcome {
+        let Some(n) = internal(tr, "loop").and_then(|v| v.as_i64()) else {
+            return Outcome::Running;
+        };
+        if let Some(at) = super::timers::internal_time(tr, "nextAt")
+            && self.now < at
+        {
+            self.out.push(Action::WaitUntil(at));
+            return Outcome::Running;
+        }
+        match self.list(tasks, Some(tr), Some(n), tr.value.as_deref(), Mode::Sequential) {
+            Outcome::Done(state @ (State::Success | State::Warning)) => {
+                self.out.push(Action::CheckLoop {
+                    task_run_id: tr.id.clone(),
+                    state,
+                });
+                Outcome::Running
+            }
+            other => other,
         }
     }
 

@@ -120,6 +120,8 @@ impl Sim {
             } => self.set(&task_run_id, state),
             Action::Retry { task_run_id, .. } => self.set(&task_run_id, State::Retrying),
             Action::Kill { task_run_id } => self.set(&task_run_id, State::Killed),
+            // The simulated condition holds at once.
+            Action::CheckLoop { task_run_id, state } => self.set(&task_run_id, state),
             Action::SetExecutionState(s) => {
                 self.view.execution.state = s;
                 if self.view.execution.started.is_none() {

@@ -35,6 +35,7 @@ impl Drive {
                 self.finish_task_run(&task_run_id, State::Retrying, None, now)
             }
             Action::Kill { task_run_id } => self.kill_task_run(&task_run_id, now),
+            Action::CheckLoop { task_run_id, state } => self.check_loop(&task_run_id, state, now),
             Action::WaitUntil(at) => {
                 self.wake_at = Some(self.wake_at.map_or(at, |w| w.min(at)));
                 return false;

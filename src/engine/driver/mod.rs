@@ -8,6 +8,7 @@ mod apply;
 mod commands;
 mod drive;
 mod start;
+mod wait_for;
 
 use std::collections::HashMap;
 use std::path::PathBuf;

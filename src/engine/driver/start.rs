@@ -250,7 +250,13 @@ impl Drive {
                 ]
             }
             TaskKind::WaitFor(_) => {
-                return Err(format!("task `{}`: WaitFor is not supported yet", task.id));
+                // Kestra counts iterations from 1; children see it as `outputs.<id>.iterationCount`.
+                if let Some(&i) = self.positions.get(id)
+                    && let Some(o) = self.view.task_runs[i].outputs.as_object_mut()
+                {
+                    o.insert("iterationCount".into(), json!(1));
+                }
+                vec![("loop", json!(1))]
             }
             _ => Vec::new(),
         };
