@@ -22,19 +22,6 @@ const COMPAT: &str = "tests/fixtures/kestra-compat";
 /// Kestra-compat runs that cannot pass yet, each with its reason (`id*`: every run of the
 /// entry; `id` / `id#n`: its first / n-th additional run).
 const SKIPPED: &[(&str, &str)] = &[
-    ("resume-execution*", "the Resume task is not supported yet"),
-    (
-        "trigger-toggle*",
-        "the Toggle task needs the trigger module",
-    ),
-    (
-        "retry-new-execution-task-attempts*",
-        "flow retry CREATE_NEW_EXECUTION is not supported yet",
-    ),
-    (
-        "retry-new-execution-task-duration*",
-        "flow retry CREATE_NEW_EXECUTION is not supported yet",
-    ),
     (
         "allow-failure",
         "Kestra's test runs it without its required input `crash` (runOne skips input validation); baton enforces required inputs (allow-failure#1 runs with it)",
@@ -160,6 +147,8 @@ fn in_scope(type_name: &str) -> bool {
         "Fetch",
         "Fail",
         "Exit",
+        "Resume",
+        "Toggle",
     ]
     .contains(&short);
     let flowable = t.category == baton::spec::Category::Flowable;
@@ -251,9 +240,11 @@ async fn play(h: &Harness, s: &Scenario) -> Result<(), String> {
                 .collect()
         })
         .unwrap_or_default();
+    let mut inputs = fresh_inputs(&s.run);
+    let paused = prepare(h, &ns, &id, &mut inputs).await?;
     let e = h
         .engine
-        .start_execution(&ns, &id, fresh_inputs(&s.run), labels, None)
+        .start_execution(&ns, &id, inputs, labels, None)
         .await
         .map_err(|e| e.to_string())?;
     let expected_state = s.run["state"].as_str();
@@ -296,6 +287,7 @@ async fn play(h: &Harness, s: &Scenario) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     let flow = parse_flow(&source, &[])?;
     check(&s.run, &done, &runs, &flow)?;
+    verify_side_effects(h, &ns, &id, paused.as_deref()).await?;
     if followup.is_object() {
         let action = followup["action"].as_str().unwrap_or_default();
         if action.contains("restart") {
@@ -327,6 +319,69 @@ async fn play(h: &Harness, s: &Scenario) -> Result<(), String> {
             .await
             .map_err(|e| e.to_string())?;
         check(followup, &done, &runs, &flow).map_err(|e| format!("after follow-up: {e}"))?;
+    }
+    Ok(())
+}
+
+/// What some scenarios need before they run: a paused execution of `pause` for Resume, a
+/// trigger saved as disabled for Toggle. Returns the paused execution's id.
+async fn prepare(
+    h: &Harness,
+    ns: &str,
+    id: &str,
+    inputs: &mut Map<String, Value>,
+) -> Result<Option<String>, String> {
+    if id == "trigger-toggle" {
+        let key = baton::trigger::toggle_key(ns, id, "schedule");
+        h.store
+            .trigger_state_set(&key, &json!({"enabled": false}))
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    let Some(slot) = inputs
+        .values_mut()
+        .find(|v| v.as_str().is_some_and(|s| s.starts_with("<id of a paused")))
+    else {
+        return Ok(None);
+    };
+    let paused = h
+        .engine
+        .start_execution("io.kestra.tests", "pause", Map::new(), Vec::new(), None)
+        .await
+        .map_err(|e| e.to_string())?;
+    tokio::time::timeout(
+        Duration::from_secs(10),
+        h.engine.wait_for_state(&paused.id, &[State::Paused]),
+    )
+    .await
+    .map_err(|_| "`pause` did not pause".to_string())?
+    .map_err(|e| e.to_string())?;
+    *slot = Value::String(paused.id.clone());
+    Ok(Some(paused.id))
+}
+
+/// The effects outside the execution: the resumed execution ends, the toggled trigger is on.
+async fn verify_side_effects(
+    h: &Harness,
+    ns: &str,
+    id: &str,
+    paused: Option<&str>,
+) -> Result<(), String> {
+    if let Some(paused) = paused {
+        let e = tokio::time::timeout(Duration::from_secs(5), h.engine.wait_for(paused))
+            .await
+            .map_err(|_| "the resumed execution did not end within 5 s".to_string())?
+            .map_err(|e| e.to_string())?;
+        if e.state != State::Success {
+            return Err(format!("the resumed execution ended {}", e.state));
+        }
+    }
+    if id == "trigger-toggle" {
+        let key = baton::trigger::toggle_key(ns, id, "schedule");
+        let saved = h.store.trigger_state_get(&key).await.map_err(|e| e.to_string())?;
+        if saved.as_ref().and_then(|v| v.get("enabled")) != Some(&json!(true)) {
+            return Err(format!("trigger state {saved:?}, expected enabled"));
+        }
     }
     Ok(())
 }

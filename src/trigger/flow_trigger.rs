@@ -79,10 +79,18 @@ impl FlowTriggerListener {
             if live.flow.namespace == upstream.namespace && live.flow.id == upstream.flow_id {
                 continue;
             }
-            for trigger in live.flow.triggers.iter().filter(|t| !t.disabled) {
+            for trigger in &live.flow.triggers {
                 let TriggerKind::Flow(spec) = &trigger.kind else {
                     continue;
                 };
+                let f = &live.flow;
+                // The Toggle task's state, else the trigger's `disabled`.
+                if !super::is_enabled(self.store.as_ref(), &f.namespace, &f.id, trigger)
+                    .await
+                    .unwrap_or(!trigger.disabled)
+                {
+                    continue;
+                }
                 // One trigger failing (invalid inputs...) must not keep the others from firing.
                 match self.consider(live, trigger, spec, upstream).await {
                     Ok(Some(e)) => started.push(e),

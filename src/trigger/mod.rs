@@ -14,6 +14,7 @@ mod launch;
 mod resolver;
 mod schedule;
 mod scheduler;
+mod toggle;
 pub mod webhook;
 
 pub use clock::{Clock, ManualClock, SystemClock};
@@ -24,6 +25,7 @@ pub use launch::{Launcher, StoreLauncher};
 pub use resolver::RegistryResolver;
 pub use schedule::{LATE_GRACE, ScheduleSpec, due_ticks, ticks_to_fire};
 pub use scheduler::Scheduler;
+pub use toggle::{is_enabled, toggle_key};
 
 /// The key of a trigger in the store: `namespace.flowId.triggerId`.
 pub fn trigger_key(namespace: &str, flow_id: &str, trigger_id: &str) -> String {

@@ -63,8 +63,18 @@ impl Scheduler {
         let now = self.clock.now();
         let mut started = Vec::new();
         for live in registry.flows().filter(|lf| !lf.flow.disabled) {
-            for trigger in live.flow.triggers.iter().filter(|t| !t.disabled) {
+            for trigger in &live.flow.triggers {
                 if let TriggerKind::Schedule(schedule) = &trigger.kind {
+                    // The Toggle task's state, else the trigger's `disabled`.
+                    let f = &live.flow;
+                    match super::is_enabled(self.store.as_ref(), &f.namespace, &f.id, trigger).await {
+                        Ok(true) => {}
+                        Ok(false) => continue,
+                        Err(e) => {
+                            tracing::warn!(flow = %f.uid(), trigger = %trigger.id, error = %e, "trigger state unreadable");
+                            continue;
+                        }
+                    }
                     match self.evaluate_one(live, trigger, schedule, now).await {
                         Ok(mut fired) => started.append(&mut fired),
                         Err(e) => tracing::warn!(

@@ -9,6 +9,7 @@
 //! in `timers`, state merging in `outcome`.
 
 mod flowable;
+mod new_execution;
 mod outcome;
 mod timers;
 
@@ -23,6 +24,7 @@ use crate::spec::{Flow, Task};
 use crate::store::model::{State, TaskRun};
 
 pub use outcome::{Outcome, effective_state, merge};
+pub use new_execution::retry_meta;
 pub use timers::{inherited_retries, retry_pending, retry_policy};
 
 /// Decides what happens next to an execution (see the module doc).
@@ -97,6 +99,19 @@ impl<'a> Core<'a> {
             if after == Outcome::Running {
                 return;
             }
+        }
+        if state == State::Failed
+            && let Some(at) = self.new_execution_due()
+        {
+            if self.now < at {
+                self.out.push(Action::WaitUntil(at));
+            } else {
+                self.out.push(Action::End {
+                    state: State::Retried,
+                    error: Some("failed; retried as a new execution".into()),
+                });
+            }
+            return;
         }
         self.out.push(Action::End { state, error: None });
     }

@@ -120,8 +120,7 @@ impl Sim {
             } => self.set(&task_run_id, state),
             Action::Retry { task_run_id, .. } => self.set(&task_run_id, State::Retrying),
             Action::Kill { task_run_id } => self.set(&task_run_id, State::Killed),
-            // The simulated condition holds at once.
-            Action::CheckLoop { task_run_id, state } => self.set(&task_run_id, state),
+            Action::CheckLoop { task_run_id, state } => self.check_loop(&task_run_id, state),
             Action::SetExecutionState(s) => {
                 self.view.execution.state = s;
                 if self.view.execution.started.is_none() {
@@ -131,6 +130,33 @@ impl Sim {
             Action::End { state, .. } => self.view.execution.state = state,
             Action::WaitUntil(_) => {}
         }
+    }
+
+    /// A literal `true` condition holds; any other never does, up to `maxIterations`.
+    fn check_loop(&mut self, id: &str, state: State) {
+        let Some(pos) = self.view.task_runs.iter().position(|t| t.id == id) else {
+            return;
+        };
+        let task = self.flow.find_task(&self.view.task_runs[pos].task_id);
+        let Some(TaskKind::WaitFor(w)) = task.map(|t| &t.kind) else {
+            return;
+        };
+        let max = w
+            .check_frequency
+            .as_ref()
+            .and_then(|f| f.max_iterations)
+            .unwrap_or(100) as i64;
+        let fail = w.fail_on_max_reached;
+        let holds = w.condition == json!(true);
+        let tr = &mut self.view.task_runs[pos];
+        let n = crate::engine::view::internal(tr, "loop")
+            .and_then(Value::as_i64)
+            .unwrap_or(1);
+        if holds || n >= max {
+            let end = if !holds && fail { State::Failed } else { state };
+            return self.set(id, end);
+        }
+        set_internal(tr, "loop", json!(n + 1));
     }
 
     fn start(&mut self, id: &str) {
@@ -155,6 +181,7 @@ impl Sim {
                 TaskKind::ForEach(s) => set_internal(tr, "values", literal_values(&s.values)),
                 TaskKind::EachSequential(s) => set_internal(tr, "values", literal_values(&s.value)),
                 TaskKind::EachParallel(s) => set_internal(tr, "values", literal_values(&s.value)),
+                TaskKind::WaitFor(_) => set_internal(tr, "loop", json!(1)),
                 TaskKind::Pause(_) => {
                     let id = tr.id.clone();
                     self.set(&id, State::Paused);

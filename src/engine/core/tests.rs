@@ -229,3 +229,41 @@ fn dag_waits_for_dependencies() {
         .collect();
     assert_eq!(ids, ["d", "a", "b"]);
 }
+
+#[test]
+fn wait_for_repeats_its_children_once_per_iteration_until_the_maximum() {
+    let w = |fail: bool| {
+        json!([{"id": "w", "type": "io.kestra.plugin.core.flow.WaitFor",
+            "condition": "{{ false }}", "failOnMaxReached": fail,
+            "checkFrequency": {"maxIterations": 3},
+            "tasks": [ret("a"), ret("b")]}, ret("after")])
+    };
+    let mut s = f(w(true));
+    assert_eq!(s.run(200), State::Failed);
+    let iterations: Vec<_> = s
+        .view
+        .task_runs
+        .iter()
+        .filter(|t| t.task_id == "a")
+        .map(|t| t.iteration)
+        .collect();
+    assert_eq!(iterations, [Some(1), Some(2), Some(3)]);
+    assert_eq!(s.states("b").len(), 3);
+    assert!(s.states("after").is_empty());
+    let mut s = f(w(false));
+    assert_eq!(s.run(200), State::Success);
+    assert_eq!(s.states("after"), [State::Success]);
+}
+
+#[test]
+fn wait_for_ends_at_once_when_the_condition_holds_and_fails_with_a_child() {
+    let mut s = f(json!([{"id": "w", "type": "io.kestra.plugin.core.flow.WaitFor",
+        "condition": true, "tasks": [ret("a")]}]));
+    assert_eq!(s.run(100), State::Success);
+    assert_eq!(s.states("a"), [State::Success]);
+    let mut s = f(json!([{"id": "w", "type": "io.kestra.plugin.core.flow.WaitFor",
+        "condition": "{{ false }}", "tasks": [fail("a"), ret("b")], "errors": [ret("e")]}]));
+    assert_eq!(s.run(100), State::Failed);
+    assert_eq!(s.states("e"), [State::Success]);
+    assert!(s.states("b").is_empty());
+}

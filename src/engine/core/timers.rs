@@ -9,7 +9,6 @@ use chrono::{DateTime, Utc};
 use super::Core;
 use crate::engine::action::Action;
 use crate::engine::view::internal;
-use crate::spec::retry::RetryBehavior;
 use crate::spec::{Category, Flow, Retry, Task};
 use crate::store::model::{Dispatch, State, TaskRun};
 
@@ -19,10 +18,11 @@ pub fn retry_policy<'a>(task: &'a Task, flow: &'a Flow) -> Option<&'a Retry> {
     if task.category() == Category::Flowable {
         return None;
     }
-    task.common.retry.as_ref().or(flow
+    task.common
         .retry
         .as_ref()
-        .filter(|r| r.behavior != Some(RetryBehavior::CreateNewExecution)))
+        .or(flow.retry.as_ref())
+        .filter(super::new_execution::in_place)
 }
 
 /// Retry policies of runnable tasks without their own, inherited from the nearest flowable
@@ -99,6 +99,7 @@ impl<'a> Core<'a> {
             .as_ref()
             .or_else(|| self.retries.get(task.id.as_str()).copied())
             .or_else(|| retry_policy(task, self.flow))
+            .filter(super::new_execution::in_place)
     }
 
     pub(super) fn timers_and_starts(&mut self) {

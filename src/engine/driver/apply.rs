@@ -148,6 +148,9 @@ impl Drive {
         }
         self.execution_dirty = true;
         self.release_slot = true;
+        if state == State::Retried {
+            self.effects.push(Effect::RetryAsNew);
+        }
     }
 
     /// Resumes the paused task runs with their `onResume` inputs.
@@ -285,6 +288,12 @@ impl Drive {
             match effect {
                 Effect::RunInline(id) => self.run_inline(&id).await,
                 Effect::CreateSubflow(id) => self.create_subflow(&id).await,
+                Effect::RetryAsNew => {
+                    let old = &self.view.execution;
+                    if let Err(e) = super::commands::retry_as_new(&self.inner, old).await {
+                        tracing::error!(execution_id = %old.id, "cannot create the retry execution: {e}");
+                    }
+                }
                 Effect::KillChild(child) => {
                     let engine = super::Engine {
                         inner: self.inner.clone(),
@@ -303,6 +312,9 @@ impl Drive {
         let Some(task) = self.tasks.get(&self.view.task_runs[i].task_id).cloned() else {
             return;
         };
+        if let Some(outcome) = self.engine_task(id, &task).await {
+            return self.conclude(id, &task, outcome, &Default::default(), Utc::now());
+        }
         let tr = &self.view.task_runs[i];
         let scope = ExecutionScope {
             view: &self.view,
@@ -331,12 +343,27 @@ impl Drive {
             Ok(o) => o,
             Err(err) => crate::tasks::TaskOutcome::failed(err.to_string()),
         };
+        self.conclude(id, &task, outcome, &secrets, now);
+    }
+
+    /// Records an attempt's outcome: logs (secrets masked), labels, outputs, timer or state.
+    fn conclude(
+        &mut self,
+        id: &str,
+        task: &crate::spec::Task,
+        outcome: crate::tasks::TaskOutcome,
+        secrets: &std::collections::BTreeSet<String>,
+        now: DateTime<Utc>,
+    ) {
+        let Some(&i) = self.positions.get(id) else {
+            return;
+        };
         for line in &outcome.logs {
             let level = line.level.parse().unwrap_or(Level::Info);
             self.log(
                 id,
                 level,
-                crate::template::mask(&line.message, &secrets),
+                crate::template::mask(&line.message, secrets),
                 now,
             );
         }
@@ -370,7 +397,7 @@ impl Drive {
             };
         }
         let retried = tr.attempts.len() > 1;
-        let warn_on_retry = crate::engine::core::retry_policy(&task, &self.flow)
+        let warn_on_retry = crate::engine::core::retry_policy(task, &self.flow)
             .is_some_and(|r| r.warning_on_retry);
         if state == State::Success && retried && warn_on_retry {
             state = State::Warning;

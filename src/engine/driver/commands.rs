@@ -150,3 +150,55 @@ pub(super) async fn replay(
     inner.adopt(&e.id);
     Ok(e)
 }
+
+/// Creates the execution that retries `old` (ended RETRIED by a CREATE_NEW_EXECUTION policy):
+/// same revision, inputs, labels and trigger; the attempt number and the first execution's
+/// creation carry over in its bookkeeping. It queues if the flow's concurrency limit is reached.
+pub(super) async fn retry_as_new(
+    inner: &Arc<Inner>,
+    old: &Execution,
+) -> Result<Execution, EngineError> {
+    use crate::engine::core::retry_meta;
+    use serde_json::{Value, json};
+    let now = Utc::now();
+    let mut e = Execution::new(&old.namespace, &old.flow_id, old.flow_revision, now);
+    e.commit = old.commit.clone();
+    e.inputs = old.inputs.clone();
+    e.labels = old.labels.clone();
+    e.trigger = old.trigger.clone();
+    e.original_id = Some(old.original_id.clone().unwrap_or(old.id.clone()));
+    let attempt = retry_meta(old, "attemptNumber")
+        .and_then(Value::as_u64)
+        .unwrap_or(1);
+    let first = retry_meta(old, "originalCreated")
+        .cloned()
+        .unwrap_or_else(|| json!(old.created.to_rfc3339()));
+    let mut variables = old.variables.as_object().cloned().unwrap_or_default();
+    variables.insert(
+        crate::engine::view::INTERNAL.into(),
+        json!({"attemptNumber": attempt + 1, "originalCreated": first}),
+    );
+    e.variables = Value::Object(variables);
+    inner.store.create_execution(&e).await?;
+    let flow = inner
+        .flows
+        .resolve(&e.namespace, &e.flow_id, Some(e.flow_revision))
+        .await?
+        .flow;
+    if let Some(c) = &flow.concurrency
+        && !inner
+            .store
+            .acquire_slot(&e.namespace, &e.flow_id, c.limit as i64, &e.id)
+            .await?
+    {
+        e.state = State::Queued;
+        e.history.push(StateChange {
+            state: State::Queued,
+            date: now,
+        });
+        e.version += 1;
+        inner.store.apply(&Transition::execution(e.clone())).await?;
+    }
+    inner.adopt(&e.id);
+    Ok(e)
+}

@@ -27,6 +27,8 @@ pub(super) enum Effect {
     CreateSubflow(String),
     /// Kill a subflow's child execution.
     KillChild(String),
+    /// Create the new execution that retries this RETRIED one (CREATE_NEW_EXECUTION).
+    RetryAsNew,
 }
 
 /// The in-memory state of a driven execution.

@@ -7,6 +7,7 @@
 mod apply;
 mod commands;
 mod drive;
+mod engine_tasks;
 mod start;
 mod wait_for;
 
