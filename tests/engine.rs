@@ -378,7 +378,11 @@ async fn verify_side_effects(
     }
     if id == "trigger-toggle" {
         let key = baton::trigger::toggle_key(ns, id, "schedule");
-        let saved = h.store.trigger_state_get(&key).await.map_err(|e| e.to_string())?;
+        let saved = h
+            .store
+            .trigger_state_get(&key)
+            .await
+            .map_err(|e| e.to_string())?;
         if saved.as_ref().and_then(|v| v.get("enabled")) != Some(&json!(true)) {
             return Err(format!("trigger state {saved:?}, expected enabled"));
         }

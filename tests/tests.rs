@@ -1,4 +1,5 @@
 mod engine;
+mod engine_features;
 mod files;
 mod gitops;
 mod hostile;

@@ -67,9 +67,16 @@ impl Scheduler {
                 if let TriggerKind::Schedule(schedule) = &trigger.kind {
                     // The Toggle task's state, else the trigger's `disabled`.
                     let f = &live.flow;
-                    match super::is_enabled(self.store.as_ref(), &f.namespace, &f.id, trigger).await {
+                    match super::is_enabled(self.store.as_ref(), &f.namespace, &f.id, trigger).await
+                    {
                         Ok(true) => {}
-                        Ok(false) => continue,
+                        Ok(false) => {
+                            // Ticks while disabled are skipped, not recovered once enabled.
+                            if let Err(e) = self.skip_until(f, trigger, now).await {
+                                tracing::warn!(flow = %f.uid(), trigger = %trigger.id, error = %e, "trigger state not saved");
+                            }
+                            continue;
+                        }
                         Err(e) => {
                             tracing::warn!(flow = %f.uid(), trigger = %trigger.id, error = %e, "trigger state unreadable");
                             continue;
@@ -194,6 +201,24 @@ impl Scheduler {
             .execution(id)
             .await?
             .is_some_and(|e| !e.state.is_terminal()))
+    }
+
+    /// Marks a disabled schedule as evaluated up to `now`.
+    async fn skip_until(
+        &self,
+        flow: &crate::spec::Flow,
+        trigger: &Trigger,
+        now: DateTime<Utc>,
+    ) -> Result<(), TriggerError> {
+        let key = trigger_key(&flow.namespace, &flow.id, &trigger.id);
+        let mut state: ScheduleState = self
+            .store
+            .trigger_state_get(&key)
+            .await?
+            .and_then(|v| serde_json::from_value(v).ok())
+            .unwrap_or_default();
+        state.evaluated_until = Some(now);
+        self.save(&key, &state).await
     }
 
     async fn save(&self, key: &str, state: &ScheduleState) -> Result<(), TriggerError> {

@@ -7,7 +7,10 @@ use crate::store::{Store, StoreResult};
 
 /// The store key holding a trigger's toggled state.
 pub fn toggle_key(namespace: &str, flow_id: &str, trigger_id: &str) -> String {
-    format!("toggle:{}", super::trigger_key(namespace, flow_id, trigger_id))
+    format!(
+        "toggle:{}",
+        super::trigger_key(namespace, flow_id, trigger_id)
+    )
 }
 
 /// True when the trigger may fire: its toggled state if any, else `!disabled`.

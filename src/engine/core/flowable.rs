@@ -261,7 +261,13 @@ impl<'a> Core<'a> {
             self.out.push(Action::WaitUntil(at));
             return Outcome::Running;
         }
-        match self.list(tasks, Some(tr), Some(n), tr.value.as_deref(), Mode::Sequential) {
+        match self.list(
+            tasks,
+            Some(tr),
+            Some(n),
+            tr.value.as_deref(),
+            Mode::Sequential,
+        ) {
             Outcome::Done(state @ (State::Success | State::Warning)) => {
                 self.out.push(Action::CheckLoop {
                     task_run_id: tr.id.clone(),

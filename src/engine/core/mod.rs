@@ -23,8 +23,8 @@ use crate::spec::flow::{SlaBehavior, SlaKind};
 use crate::spec::{Flow, Task};
 use crate::store::model::{State, TaskRun};
 
-pub use outcome::{Outcome, effective_state, merge};
 pub use new_execution::retry_meta;
+pub use outcome::{Outcome, effective_state, merge};
 pub use timers::{inherited_retries, retry_pending, retry_policy};
 
 /// Decides what happens next to an execution (see the module doc).

@@ -257,12 +257,16 @@ fn wait_for_repeats_its_children_once_per_iteration_until_the_maximum() {
 
 #[test]
 fn wait_for_ends_at_once_when_the_condition_holds_and_fails_with_a_child() {
-    let mut s = f(json!([{"id": "w", "type": "io.kestra.plugin.core.flow.WaitFor",
-        "condition": true, "tasks": [ret("a")]}]));
+    let mut s = f(
+        json!([{"id": "w", "type": "io.kestra.plugin.core.flow.WaitFor",
+        "condition": true, "tasks": [ret("a")]}]),
+    );
     assert_eq!(s.run(100), State::Success);
     assert_eq!(s.states("a"), [State::Success]);
-    let mut s = f(json!([{"id": "w", "type": "io.kestra.plugin.core.flow.WaitFor",
-        "condition": "{{ false }}", "tasks": [fail("a"), ret("b")], "errors": [ret("e")]}]));
+    let mut s = f(
+        json!([{"id": "w", "type": "io.kestra.plugin.core.flow.WaitFor",
+        "condition": "{{ false }}", "tasks": [fail("a"), ret("b")], "errors": [ret("e")]}]),
+    );
     assert_eq!(s.run(100), State::Failed);
     assert_eq!(s.states("e"), [State::Success]);
     assert!(s.states("b").is_empty());

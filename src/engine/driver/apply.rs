@@ -397,8 +397,8 @@ impl Drive {
             };
         }
         let retried = tr.attempts.len() > 1;
-        let warn_on_retry = crate::engine::core::retry_policy(task, &self.flow)
-            .is_some_and(|r| r.warning_on_retry);
+        let warn_on_retry =
+            crate::engine::core::retry_policy(task, &self.flow).is_some_and(|r| r.warning_on_retry);
         if state == State::Success && retried && warn_on_retry {
             state = State::Warning;
         }

@@ -40,22 +40,31 @@ impl Drive {
         })
     }
 
-    fn render_text(&self, id: &str, task: &Task, property: &str, raw: &Option<String>) -> Result<Option<String>, Failure> {
+    fn render_text(
+        &self,
+        id: &str,
+        task: &Task,
+        property: &str,
+        raw: &Option<String>,
+    ) -> Result<Option<String>, Failure> {
         let Some(raw) = raw else { return Ok(None) };
-        Ok(Some(match self.render_typed(id, task, property, &Value::String(raw.clone()))? {
-            Value::String(s) => s,
-            other => other.to_string(),
-        }))
+        Ok(Some(
+            match self.render_typed(id, task, property, &Value::String(raw.clone()))? {
+                Value::String(s) => s,
+                other => other.to_string(),
+            },
+        ))
     }
 
     async fn resume_task(&mut self, id: &str, task: &Task, r: &Resume) -> Result<String, Failure> {
         let namespace = self.render_text(id, task, "namespace", &r.namespace)?;
         let flow_id = self.render_text(id, task, "flowId", &r.flow_id)?;
         let execution_id = self.render_text(id, task, "executionId", &r.execution_id)?;
-        let inputs = match self.render_typed(id, task, "inputs", &Value::Object(r.inputs.clone()))? {
-            Value::Object(m) => m,
-            _ => Map::new(),
-        };
+        let inputs =
+            match self.render_typed(id, task, "inputs", &Value::Object(r.inputs.clone()))? {
+                Value::Object(m) => m,
+                _ => Map::new(),
+            };
         let store = &self.inner.store;
         let store_error = |e: crate::store::StoreError| format!("task `{}`: {e}", task.id);
         let target = match (execution_id, &namespace, &flow_id) {
@@ -77,7 +86,9 @@ impl Drive {
                     .map_err(store_error)?
                     .into_iter()
                     .find(|e| &e.namespace == ns)
-                    .ok_or_else(|| format!("task `{}`: no paused execution of flow `{ns}.{f}`", task.id))?
+                    .ok_or_else(|| {
+                        format!("task `{}`: no paused execution of flow `{ns}.{f}`", task.id)
+                    })?
             }
             _ => self.view.execution.clone(),
         };
@@ -127,16 +138,24 @@ impl Drive {
         let enabled = match &t.enabled {
             None => false,
             Some(Templated::Lit(b)) => *b,
-            Some(Templated::Expr(x)) => {
-                crate::tasks::truthy_value(&self.render_typed(id, task, "enabled", &Value::String(x.clone()))?)
-            }
+            Some(Templated::Expr(x)) => crate::tasks::truthy_value(&self.render_typed(
+                id,
+                task,
+                "enabled",
+                &Value::String(x.clone()),
+            )?),
         };
         let flow = self
             .inner
             .flows
             .resolve(&namespace, &flow_id, None)
             .await
-            .map_err(|err| format!("task `{}`: unable to find flow `{namespace}.{flow_id}`: {err}", task.id))?
+            .map_err(|err| {
+                format!(
+                    "task `{}`: unable to find flow `{namespace}.{flow_id}`: {err}",
+                    task.id
+                )
+            })?
             .flow;
         if !flow.triggers.iter().any(|x| x.id == trigger) {
             return Err(format!(
@@ -153,6 +172,8 @@ impl Drive {
             .await
             .map_err(|err| format!("task `{}`: {err}", task.id))?;
         let verb = if enabled { "enabled" } else { "disabled" };
-        Ok(format!("trigger `{trigger}` of flow `{namespace}.{flow_id}` {verb}"))
+        Ok(format!(
+            "trigger `{trigger}` of flow `{namespace}.{flow_id}` {verb}"
+        ))
     }
 }

@@ -1,0 +1,298 @@
+//! Engine features beyond the kestra-compat suite: WaitFor loops, retries that create new
+//! executions, the Resume task, the Toggle task as seen by the scheduler, and `logToFile`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use baton::deploy::{Changes, LiveRegistry, ReconcileOptions, Reconciler, Revision};
+use baton::engine::{Engine, EngineConfig};
+use baton::load::DirTree;
+use baton::store::model::{Execution, State};
+use baton::store::{ExecutionFilter, Page, Store, open_store};
+use baton::template::Renderer;
+use baton::trigger::{Launcher, ManualClock, RegistryResolver, Scheduler, StoreLauncher};
+use serde_json::{Map, Value, json};
+
+use crate::engine::Harness;
+
+fn outputs_of<'a>(runs: &'a [baton::store::model::TaskRun], task: &str) -> Vec<&'a Value> {
+    runs.iter()
+        .filter(|t| t.task_id == task)
+        .map(|t| &t.outputs)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wait_for_loops_until_its_condition_holds_and_counts_iterations() {
+    let h = Harness::new().await;
+    let flow = r#"
+id: loop
+namespace: features
+tasks:
+  - id: w
+    type: io.kestra.plugin.core.flow.WaitFor
+    condition: "{{ outputs.r.value == '3' }}"
+    checkFrequency:
+      interval: PT0.05S
+    tasks:
+      - id: r
+        type: io.kestra.plugin.core.debug.Return
+        format: "{{ outputs.w.iterationCount }}"
+      - id: it
+        type: io.kestra.plugin.core.debug.Return
+        format: "{{ taskrun.iteration }}"
+  - id: after
+    type: io.kestra.plugin.core.debug.Return
+    format: "{{ outputs.w.iterationCount }}"
+"#;
+    let (e, runs) = h.run(flow, json!({})).await;
+    assert_eq!(e.state, State::Success, "{:?}", e.error);
+    let values: Vec<&Value> = outputs_of(&runs, "r").iter().map(|o| &o["value"]).collect();
+    assert_eq!(values, [&json!("1"), &json!("2"), &json!("3")]);
+    let iterations: Vec<&Value> = outputs_of(&runs, "it")
+        .iter()
+        .map(|o| &o["value"])
+        .collect();
+    assert_eq!(iterations, [&json!("1"), &json!("2"), &json!("3")]);
+    assert_eq!(outputs_of(&runs, "after")[0]["value"], json!("3"));
+    let w = runs.iter().find(|t| t.task_id == "w").expect("w");
+    assert_eq!(w.outputs["iterationCount"], json!(3));
+    assert_eq!(w.state, State::Success);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wait_for_reaching_max_iterations_fails_only_with_fail_on_max_reached() {
+    let h = Harness::new().await;
+    let flow = |fail: bool| {
+        format!(
+            r#"
+id: maxed{fail}
+namespace: features
+tasks:
+  - id: w
+    type: io.kestra.plugin.core.flow.WaitFor
+    condition: "{{{{ false }}}}"
+    failOnMaxReached: {fail}
+    checkFrequency:
+      maxIterations: 4
+      interval: PT0.01S
+    tasks:
+      - id: r
+        type: io.kestra.plugin.core.debug.Return
+        format: x
+"#
+        )
+    };
+    let (e, runs) = h.run(&flow(true), json!({})).await;
+    assert_eq!(e.state, State::Failed);
+    assert_eq!(outputs_of(&runs, "r").len(), 4);
+    let w = runs.iter().find(|t| t.task_id == "w").expect("w");
+    assert!(
+        w.error
+            .as_deref()
+            .unwrap_or_default()
+            .contains("Max iterations reached"),
+        "{:?}",
+        w.error
+    );
+    let (e, runs) = h.run(&flow(false), json!({})).await;
+    assert_eq!(e.state, State::Success);
+    assert_eq!(outputs_of(&runs, "r").len(), 4);
+}
+
+async fn executions_of(store: &Arc<dyn Store>, flow_id: &str) -> Vec<Execution> {
+    let filter = ExecutionFilter {
+        flow_id: Some(flow_id.to_string()),
+        ..ExecutionFilter::default()
+    };
+    store
+        .search_executions(&filter, Page::first(100))
+        .await
+        .expect("search")
+}
+
+/// Waits until `count` executions of the flow exist and all are terminal.
+async fn all_terminal(store: &Arc<dyn Store>, flow_id: &str, count: usize) -> Vec<Execution> {
+    for _ in 0..300 {
+        let found = executions_of(store, flow_id).await;
+        if found.len() >= count && found.iter().all(|e| e.state.is_terminal()) {
+            return found;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let found = executions_of(store, flow_id).await;
+    panic!("{:?}", found.iter().map(|e| e.state).collect::<Vec<_>>());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_new_execution_retries_end_retried_and_the_last_one_fails() {
+    let h = Harness::new().await;
+    let flow = r#"
+id: renew
+namespace: features
+inputs:
+  - id: who
+    type: STRING
+retry:
+  type: constant
+  behavior: CREATE_NEW_EXECUTION
+  maxAttempts: 3
+  interval: PT0.1S
+tasks:
+  - id: fail
+    type: io.kestra.plugin.core.execution.Fail
+    errorMessage: "no luck {{ inputs.who }}"
+"#;
+    let (first, runs) = h.run(flow, json!({"who": "Ann"})).await;
+    assert_eq!(first.state, State::Retried);
+    // Not retried in place: one attempt.
+    assert_eq!(runs[0].attempts.len(), 1);
+    let all = all_terminal(&h.store, "renew", 3).await;
+    let mut states: Vec<State> = all.iter().map(|e| e.state).collect();
+    states.sort_by_key(|s| s.as_str());
+    assert_eq!(states, [State::Failed, State::Retried, State::Retried]);
+    for e in all.iter().filter(|e| e.id != first.id) {
+        assert_eq!(e.original_id.as_deref(), Some(first.id.as_str()));
+        assert_eq!(e.inputs["who"], json!("Ann"));
+    }
+    // No fourth execution comes later.
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(executions_of(&h.store, "renew").await.len(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resume_task_fails_clearly_on_an_execution_that_is_not_paused() {
+    let h = Harness::new().await;
+    let (done, _) = h
+        .run(
+            "id: quick\nnamespace: features\ntasks:\n  - id: a\n    type: io.kestra.plugin.core.debug.Return\n    format: x\n",
+            json!({}),
+        )
+        .await;
+    let flow = "id: resumer\nnamespace: features\ninputs:\n  - id: target\n    type: STRING\ntasks:\n  - id: resume\n    type: io.kestra.plugin.core.execution.Resume\n    executionId: \"{{ inputs.target }}\"\n";
+    let (e, runs) = h.run(flow, json!({"target": done.id})).await;
+    assert_eq!(e.state, State::Failed);
+    let error = runs[0].error.clone().unwrap_or_default();
+    assert!(error.contains("not PAUSED"), "{error}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resume_task_resumes_a_pause_of_its_own_execution() {
+    let h = Harness::new().await;
+    let flow = r#"
+id: selfresume
+namespace: features
+tasks:
+  - id: both
+    type: io.kestra.plugin.core.flow.Parallel
+    tasks:
+      - id: wait
+        type: io.kestra.plugin.core.flow.Pause
+      - id: resume
+        type: io.kestra.plugin.core.execution.Resume
+  - id: after
+    type: io.kestra.plugin.core.debug.Return
+    format: done
+"#;
+    let (e, runs) = h.run(flow, json!({})).await;
+    assert_eq!(e.state, State::Success, "{:?}", e.error);
+    assert_eq!(outputs_of(&runs, "after")[0]["value"], json!("done"));
+}
+
+/// A store and a live registry deployed from flow files, and an engine resolving from it.
+async fn deployed(
+    files: &[(&str, &str)],
+) -> (tempfile::TempDir, Arc<dyn Store>, Arc<LiveRegistry>, Engine) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (path, text) in files {
+        let full = dir.path().join("repo").join(path);
+        std::fs::create_dir_all(full.parent().expect("parent")).expect("mkdir");
+        std::fs::write(full, text).expect("write");
+    }
+    let store = open_store(&format!("sqlite://{}", dir.path().join("b.db").display()))
+        .await
+        .expect("store");
+    let registry = Arc::new(LiveRegistry::new());
+    let reconciler = Reconciler::new(
+        store.clone(),
+        registry.clone(),
+        ReconcileOptions::new("test"),
+    );
+    let tree = Arc::new(DirTree::new(&dir.path().join("repo")).expect("tree"));
+    let revision = Revision {
+        id: "r1".into(),
+        author: None,
+    };
+    let report = reconciler
+        .reconcile(tree, revision, Changes::All)
+        .await
+        .expect("reconcile");
+    assert!(report.invalid.is_empty(), "{:?}", report.diagnostics);
+    let resolver = Arc::new(RegistryResolver::new(registry.clone(), store.clone()));
+    let engine = Engine::new(
+        store.clone(),
+        Renderer::new(),
+        resolver,
+        EngineConfig {
+            data_dir: dir.path().join("data"),
+            poll_interval: Duration::from_millis(20),
+        },
+    );
+    (dir, store, registry, engine)
+}
+
+const BAD_SWITCH: &str = "id: badswitch\nnamespace: features\ntasks:\n  - id: toggle\n    type: io.kestra.plugin.core.trigger.Toggle\n    flowId: target\n    trigger: nope\n";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_toggled_off_schedule_does_not_fire_until_toggled_on_again() {
+    let target = "id: target\nnamespace: features\ntasks:\n  - id: log\n    type: io.kestra.plugin.core.log.Log\n    message: tick\ntriggers:\n  - id: every\n    type: io.kestra.plugin.core.trigger.Schedule\n    cron: \"* * * * *\"\n";
+    let switch = "id: switch\nnamespace: features\ninputs:\n  - id: on\n    type: BOOLEAN\ntasks:\n  - id: toggle\n    type: io.kestra.plugin.core.trigger.Toggle\n    flowId: target\n    trigger: every\n    enabled: \"{{ inputs.on }}\"\n";
+    let (_dir, store, registry, engine) = deployed(&[
+        ("flows/features/target.yaml", target),
+        ("flows/features/switch.yaml", switch),
+        ("flows/features/badswitch.yaml", BAD_SWITCH),
+    ])
+    .await;
+    let clock = Arc::new(ManualClock::new(
+        "2026-01-01T00:00:30Z".parse().expect("time"),
+    ));
+    let launcher: Arc<dyn Launcher> = Arc::new(StoreLauncher::new(store.clone(), registry.clone()));
+    let scheduler = Scheduler::new(store.clone(), registry.clone(), launcher, clock.clone());
+    assert!(
+        scheduler.evaluate().await.expect("eval").is_empty(),
+        "first sight"
+    );
+    let toggle = |on: bool| {
+        let engine = engine.clone();
+        async move {
+            let mut inputs = Map::new();
+            inputs.insert("on".into(), json!(on));
+            let e = engine
+                .start_execution("features", "switch", inputs, Vec::new(), None)
+                .await
+                .expect("starts");
+            let done = engine.wait_for(&e.id).await.expect("ends");
+            assert_eq!(done.state, State::Success, "{:?}", done.error);
+        }
+    };
+    toggle(false).await;
+    clock.set("2026-01-01T00:01:05Z".parse().expect("time"));
+    assert!(
+        scheduler.evaluate().await.expect("eval").is_empty(),
+        "a disabled trigger does not fire"
+    );
+    toggle(true).await;
+    clock.set("2026-01-01T00:02:05Z".parse().expect("time"));
+    let fired = scheduler.evaluate().await.expect("eval");
+    assert_eq!(fired.len(), 1, "enabled again: the 00:02 tick fires");
+    // Toggling a trigger the flow does not have fails the task.
+    let e = engine
+        .start_execution("features", "badswitch", Map::new(), Vec::new(), None)
+        .await
+        .expect("starts");
+    let done = engine.wait_for(&e.id).await.expect("ends");
+    assert_eq!(done.state, State::Failed);
+    let runs = store.task_runs(&e.id).await.expect("runs");
+    let error = runs[0].error.clone().unwrap_or_default();
+    assert!(error.contains("unable to find trigger `nope`"), "{error}");
+}
