@@ -149,6 +149,7 @@ fn in_scope(type_name: &str) -> bool {
         "Exit",
         "Resume",
         "Toggle",
+        "LocalFiles",
     ]
     .contains(&short);
     let flowable = t.category == baton::spec::Category::Flowable;

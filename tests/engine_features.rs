@@ -296,3 +296,59 @@ async fn a_toggled_off_schedule_does_not_fire_until_toggled_on_again() {
     let error = runs[0].error.clone().unwrap_or_default();
     assert!(error.contains("unable to find trigger `nope`"), "{error}");
 }
+
+/// The content of a stored `kestra:///` file of the harness.
+fn stored(h: &Harness, uri: &Value) -> String {
+    let rel = uri.as_str().expect("uri").trim_start_matches("kestra:///");
+    std::fs::read_to_string(h._dir.path().join("data").join(rel)).expect("stored file")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn local_files_share_the_working_directory_and_store_their_outputs() {
+    let h = Harness::new().await;
+    let flow = r#"
+id: files
+namespace: features
+tasks:
+  - id: wd
+    type: io.kestra.plugin.core.flow.WorkingDirectory
+    inputFiles:
+      given.txt: "from {{ flow.id }}"
+    outputFiles:
+      - "*.txt"
+    tasks:
+      - id: write
+        type: io.kestra.plugin.core.storage.LocalFiles
+        inputs:
+          out/a.txt: "A {{ taskrun.id }}"
+          b.txt: plain
+      - id: read
+        type: io.kestra.plugin.core.storage.LocalFiles
+        outputs:
+          - out/*
+          - given.txt
+  - id: end
+    type: io.kestra.plugin.core.debug.Return
+    format: "{{ outputs.read.uris['out/a.txt'] }}"
+"#;
+    let (e, runs) = h.run(flow, json!({})).await;
+    assert_eq!(e.state, State::Success, "{:?}", e.error);
+    let write = runs.iter().find(|t| t.task_id == "write").expect("write");
+    let read = &outputs_of(&runs, "read")[0]["uris"];
+    assert_eq!(stored(&h, &read["out/a.txt"]), format!("A {}", write.id));
+    assert_eq!(stored(&h, &read["given.txt"]), "from files");
+    let wd = &outputs_of(&runs, "wd")[0]["outputFiles"];
+    let mut names: Vec<&String> = wd.as_object().expect("outputFiles").keys().collect();
+    names.sort();
+    assert_eq!(names, ["b.txt", "given.txt"]);
+    assert_eq!(stored(&h, &wd["b.txt"]), "plain");
+    let end = &outputs_of(&runs, "end")[0]["value"];
+    assert!(
+        end.as_str()
+            .unwrap_or_default()
+            .starts_with("kestra:///features/files/executions/")
+    );
+    // The shared directory is gone once the WorkingDirectory ended.
+    let wd_run = runs.iter().find(|t| t.task_id == "wd").expect("wd");
+    assert!(!h._dir.path().join("data/work").join(&wd_run.id).exists());
+}

@@ -23,6 +23,9 @@ mod size;
 mod spec;
 mod workdir;
 
+/// Output-file collection, shared with the engine's `LocalFiles` and `WorkingDirectory`.
+pub(crate) use output_files::collect as collect_output_files;
+
 use std::path::Path;
 
 use tokio::sync::mpsc;

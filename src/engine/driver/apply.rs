@@ -23,9 +23,13 @@ impl Drive {
             Action::Start { task_run_id } => self.start(&task_run_id, now),
             Action::Complete {
                 task_run_id,
-                state,
-                error,
+                mut state,
+                mut error,
             } => {
+                if let Some(e) = self.working_directory_ends(&task_run_id) {
+                    state = State::Failed;
+                    error = Some(e);
+                }
                 if let Some(e) = &error {
                     self.log(&task_run_id, Level::Error, e.clone(), now);
                 }

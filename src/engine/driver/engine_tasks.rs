@@ -23,6 +23,13 @@ impl Drive {
         let result = match &task.kind {
             TaskKind::Resume(r) => self.resume_task(id, task, r).await,
             TaskKind::Toggle(t) => self.toggle_task(id, task, t).await,
+            TaskKind::LocalFiles(l) => {
+                return Some(
+                    self.local_files(id, task, l)
+                        .await
+                        .unwrap_or_else(TaskOutcome::failed),
+                );
+            }
             _ => return None,
         };
         Some(match result {

@@ -8,6 +8,7 @@ mod apply;
 mod commands;
 mod drive;
 mod engine_tasks;
+mod local_files;
 mod start;
 mod wait_for;
 

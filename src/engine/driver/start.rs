@@ -249,6 +249,10 @@ impl Drive {
                     ("request", request),
                 ]
             }
+            TaskKind::WorkingDirectory(_) => {
+                self.working_directory_starts(id, task)?;
+                Vec::new()
+            }
             TaskKind::WaitFor(_) => {
                 // Kestra counts iterations from 1; children see it as `outputs.<id>.iterationCount`.
                 if let Some(&i) = self.positions.get(id)
