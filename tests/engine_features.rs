@@ -352,3 +352,36 @@ tasks:
     let wd_run = runs.iter().find(|t| t.task_id == "wd").expect("wd");
     assert!(!h._dir.path().join("data/work").join(&wd_run.id).exists());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn log_to_file_writes_the_lines_to_a_file_output_instead_of_the_log_table() {
+    let h = Harness::new().await;
+    let flow = r#"
+id: tofile
+namespace: features
+tasks:
+  - id: quiet
+    type: io.kestra.plugin.core.log.Log
+    logToFile: true
+    message:
+      - "first {{ flow.id }}"
+      - second
+  - id: loud
+    type: io.kestra.plugin.core.log.Log
+    message: visible
+"#;
+    let (e, runs) = h.run(flow, json!({})).await;
+    assert_eq!(e.state, State::Success, "{:?}", e.error);
+    let logs = h
+        .store
+        .logs(&e.id, &baton::store::LogFilter::default())
+        .await
+        .expect("logs");
+    let tasks: Vec<_> = logs.iter().filter_map(|l| l.task_id.as_deref()).collect();
+    assert_eq!(tasks, ["loud"]);
+    let file = stored(&h, &outputs_of(&runs, "quiet")[0]["logFile"]);
+    let lines: Vec<&str> = file.lines().collect();
+    assert_eq!(lines.len(), 2, "{file}");
+    assert!(lines[0].ends_with("INFO first tofile"), "{file}");
+    assert!(lines[1].ends_with("INFO second"), "{file}");
+}

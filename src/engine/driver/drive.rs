@@ -442,6 +442,13 @@ impl Drive {
         let Some(&i) = self.positions.get(task_run_id) else {
             return;
         };
+        let to_file = self
+            .tasks
+            .get(&self.view.task_runs[i].task_id)
+            .is_some_and(|t| t.common.log_to_file);
+        if to_file {
+            return self.log_to_file(task_run_id, level, &message, now);
+        }
         let tr = &self.view.task_runs[i];
         self.logs.push(NewLog {
             execution_id: tr.execution_id.clone(),

@@ -205,3 +205,68 @@ impl Drive {
         }
     }
 }
+
+impl Drive {
+    /// `logToFile`: as in Kestra, the task run's lines go to a file in the file store (one per
+    /// attempt, `outputs.logFile`) instead of the log table. A line that cannot be written is
+    /// stored as usual, with the reason.
+    pub(super) fn log_to_file(
+        &mut self,
+        id: &str,
+        level: crate::store::model::Level,
+        message: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) {
+        let Some(&i) = self.positions.get(id) else {
+            return;
+        };
+        let tr = &self.view.task_runs[i];
+        let name = format!("attempt-{}.log", tr.attempts.len().saturating_sub(1));
+        let store = FileStore::new(&self.inner.config.data_dir);
+        let written = store
+            .uri(&self.file_key(tr), &name)
+            .map_err(|e| e.to_string())
+            .and_then(|uri| {
+                let path = store.root.join(uri.trim_start_matches("kestra:///"));
+                append_line(
+                    &path,
+                    &format!("{} {} {message}\n", now.to_rfc3339(), level.as_str()),
+                )
+                .map(|_| uri)
+            });
+        match written {
+            Ok(uri) => {
+                let tr = &mut self.view.task_runs[i];
+                if let Some(o) = tr.outputs.as_object_mut() {
+                    o.insert("logFile".into(), Value::String(uri));
+                }
+                self.dirty.insert(id.to_string());
+            }
+            Err(e) => {
+                let tr = &self.view.task_runs[i];
+                self.logs.push(crate::store::model::NewLog {
+                    execution_id: tr.execution_id.clone(),
+                    task_run_id: Some(tr.id.clone()),
+                    task_id: Some(tr.task_id.clone()),
+                    attempt: Some(tr.attempts.len().saturating_sub(1) as i32),
+                    level,
+                    message: format!("{message} (not written to the log file: {e})"),
+                    timestamp: now,
+                });
+            }
+        }
+    }
+}
+
+fn append_line(path: &Path, line: &str) -> Result<(), String> {
+    use std::io::Write as _;
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+    }
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .and_then(|mut f| f.write_all(line.as_bytes()))
+        .map_err(|e| format!("{}: {e}", path.display()))
+}
