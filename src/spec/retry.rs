@@ -50,7 +50,7 @@ pub struct Retry {
     /// A task that succeeds after retries ends in WARNING.
     #[serde(default)]
     pub warning_on_retry: bool,
-    /// Flow-level retries only.
+    /// `CREATE_NEW_EXECUTION`: a failure ends the execution RETRIED and a new execution runs.
     #[serde(default)]
     pub behavior: Option<RetryBehavior>,
 }
