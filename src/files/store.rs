@@ -89,7 +89,10 @@ impl FileStore {
                 Err(error) => return Err(FileError::io(dir)(error)),
             };
             while let Some(entry) = entries.next_entry().await.map_err(FileError::io(&dir))? {
-                let kind = entry.file_type().await.map_err(FileError::io(entry.path()))?;
+                let kind = entry
+                    .file_type()
+                    .await
+                    .map_err(FileError::io(entry.path()))?;
                 let mut child = segments.clone();
                 child.push(entry.file_name().to_string_lossy().into_owned());
                 if kind.is_dir() {
