@@ -6,6 +6,7 @@ mod hostile;
 mod http_tasks;
 mod jdbc;
 mod load;
+mod pipelines;
 mod runner;
 mod scripts;
 mod source;

@@ -71,6 +71,41 @@ impl FileStore {
             .map_err(FileError::io(path))
     }
 
+    /// The URIs of every file an execution stored so far, sorted; symlinks are not followed.
+    pub async fn execution_files(
+        &self,
+        namespace: &str,
+        flow_id: &str,
+        execution_id: &str,
+    ) -> Result<Vec<String>, FileError> {
+        let segments = execution_segments(namespace, flow_id, execution_id)?;
+        let dir = self.path_for(&uri_of(&segments), false).await?;
+        let mut uris = Vec::new();
+        let mut todo = vec![(dir, segments)];
+        while let Some((dir, segments)) = todo.pop() {
+            let mut entries = match tokio::fs::read_dir(&dir).await {
+                Ok(entries) => entries,
+                Err(error) if error.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(error) => return Err(FileError::io(dir)(error)),
+            };
+            while let Some(entry) = entries.next_entry().await.map_err(FileError::io(&dir))? {
+                let kind = entry
+                    .file_type()
+                    .await
+                    .map_err(FileError::io(entry.path()))?;
+                let mut child = segments.clone();
+                child.push(entry.file_name().to_string_lossy().into_owned());
+                if kind.is_dir() {
+                    todo.push((entry.path(), child));
+                } else if kind.is_file() {
+                    uris.push(uri_of(&child));
+                }
+            }
+        }
+        uris.sort_unstable();
+        Ok(uris)
+    }
+
     /// Removes every file of an execution; an execution without files is fine.
     pub async fn delete_execution(
         &self,

@@ -74,6 +74,7 @@ pub fn is_worker_task(type_name: &str) -> bool {
                 | "io.kestra.plugin.jdbc.postgresql.Queries"
                 | "io.kestra.plugin.jdbc.postgresql.CopyIn"
                 | "io.kestra.plugin.jdbc.postgresql.CopyOut"
+                | "io.kestra.plugin.core.storage.PurgeCurrentExecutionFiles"
         )
     })
 }
@@ -113,6 +114,9 @@ async fn dispatch(
         | K::LegacyPython(_) => script::run(invocation, facilities, logs, cancel).await,
         K::HttpRequest(_) | K::HttpDownload(_) => {
             bounded(&task, http::run(invocation, facilities, logs, cancel)).await
+        }
+        K::PurgeCurrentExecutionFiles(_) => {
+            super::storage::purge_current_execution_files(invocation, facilities).await
         }
         kind if super::jdbc::handles(kind) => {
             bounded(&task, database::run(invocation, facilities, logs, cancel)).await

@@ -26,6 +26,7 @@ mod output;
 mod rendering;
 mod result;
 pub mod script;
+mod storage;
 
 pub use context::{LogLine, TaskContext, TaskError, TaskOutcome, TaskServices, Verdict};
 pub use control::truthy as truthy_value;
