@@ -161,7 +161,8 @@ pub trait Store: Send + Sync {
 
     // --- sync status -------------------------------------------------------------------------
 
-    /// Replaces a repository's sync status.
+    /// Replaces a repository's sync status. A `last_applied_commit` of `None` keeps the details
+    /// stored for the applied sha (it was applied or attempted before).
     async fn put_sync_status(&self, status: &SyncStatus) -> StoreResult<()>;
     /// A repository's sync status.
     async fn sync_status(&self, repo: &str) -> StoreResult<Option<SyncStatus>>;
