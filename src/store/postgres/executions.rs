@@ -164,6 +164,21 @@ pub(super) async fn count(pool: &PgPool, filter: &ExecutionFilter) -> StoreResul
     Ok(query.build().fetch_one(pool).await?.try_get(0)?)
 }
 
+/// How many executions match a filter, up to `cap`: the inner LIMIT stops the scan.
+pub(super) async fn count_capped(
+    pool: &PgPool,
+    filter: &ExecutionFilter,
+    cap: i64,
+) -> StoreResult<i64> {
+    let mut query = QueryBuilder::<Postgres>::new("SELECT COUNT(*) FROM (SELECT 1 FROM executions");
+    push_filter(&mut query, filter)?;
+    query
+        .push(" LIMIT ")
+        .push_bind(cap.max(0))
+        .push(") AS capped");
+    Ok(query.build().fetch_one(pool).await?.try_get(0)?)
+}
+
 fn push_filter<'a>(
     query: &mut QueryBuilder<'a, Postgres>,
     filter: &'a ExecutionFilter,

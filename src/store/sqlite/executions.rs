@@ -146,6 +146,18 @@ pub(super) async fn count(reader: &SqlitePool, filter: &ExecutionFilter) -> Stor
 /// The WHERE clause of a filter. With `ranged`, a namespace's children are matched as the key
 /// range `[ns., ns/)` (`/` follows `.`), which counts from the indexes; a search keeps the
 /// `substr` form, so SQLite walks `(created, id)` newest first and stops at the page.
+/// How many executions match a filter, up to `cap`: the inner LIMIT stops the scan.
+pub(super) async fn count_capped(
+    reader: &SqlitePool,
+    filter: &ExecutionFilter,
+    cap: i64,
+) -> StoreResult<i64> {
+    let mut query = QueryBuilder::<Sqlite>::new("SELECT COUNT(*) FROM (SELECT 1 FROM executions");
+    push_filter(&mut query, filter, true);
+    query.push(" LIMIT ").push_bind(cap.max(0)).push(")");
+    Ok(query.build().fetch_one(reader).await?.try_get(0)?)
+}
+
 fn push_filter<'a>(
     query: &mut QueryBuilder<'a, Sqlite>,
     filter: &'a ExecutionFilter,
