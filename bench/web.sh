@@ -4,6 +4,8 @@
 # serves it on 127.0.0.1 and measures p50/p99 latency of `/`, `/ui/executions` and the JSON
 # search with a bounded number of sequential requests. Target: p99 < 50 ms.
 #   bench/web.sh [EXECUTIONS] [REQUESTS]     (defaults 100000 and 300; PROFILE=dev to skip release)
+# PostgreSQL: STORE=postgres://baton:baton@127.0.0.1:5432/baton_web_bench bench/web.sh
+#   (the database is dropped and created again first; EXECUTIONS=0 reuses a filled one).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 executions=${1:-100000}
@@ -21,7 +23,16 @@ else
 fi
 
 dir=$(mktemp -d)
-"$server" --db "$dir/baton.db" --repo . --fill "$executions" --port "$port" 2>"$dir/log" &
+store=(--db "$dir/baton.db")
+if [ -n "${STORE:-}" ]; then
+  store=(--store "$STORE")
+  if [ "$executions" != 0 ]; then
+    db=${STORE##*/}
+    admin=${STORE%/*}/postgres
+    psql "$admin" -qc "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
+  fi
+fi
+"$server" "${store[@]}" --repo . --fill "$executions" --port "$port" 2>"$dir/log" &
 pid=$!
 trap 'kill -INT $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$dir"' EXIT
 for _ in $(seq 1 600); do
@@ -30,7 +41,11 @@ for _ in $(seq 1 600); do
   sleep 0.5
 done
 grep "filled" "$dir/log" || true
-echo "store: $executions executions, $(du -h "$dir/baton.db" | cut -f1) on disk; $requests requests per URL ($profile build)"
+if [ -n "${STORE:-}" ]; then
+  echo "store: PostgreSQL, $executions executions filled; $requests requests per URL ($profile build)"
+else
+  echo "store: SQLite, $executions executions, $(du -h "$dir/baton.db" | cut -f1) on disk; $requests requests per URL ($profile build)"
+fi
 python3 bench/web_latency.py "$port" "$requests" \
   / \
   /ui/executions \

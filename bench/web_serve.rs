@@ -3,25 +3,29 @@
 //! of a repository directory and fills the store with generated executions (through the `Store`
 //! trait), then serves the status pages and the API on 127.0.0.1.
 //!
-//! `web_serve --db PATH [--repo DIR] [--fill N] [--port P] [--api-token T]`
+//! `web_serve (--db PATH | --store URL) [--repo DIR] [--fill N] [--port P] [--api-token T]`
+//! (`--store postgres://...` benchmarks the PostgreSQL backend).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use baton::files::FileStore;
 use baton::load::{Limits, parse_str};
 use baton::store::model::{
     Attempt, Dispatch, Execution, Label, Level, NewLog, NewRevision, State, StateChange, TaskRun,
 };
-use baton::store::model::{SyncStatus, WorkerInfo};
-use baton::store::sqlite::SqliteStore;
+use baton::store::model::{CommitDetails, SyncStatus, WorkerInfo};
+use baton::store::open_store;
 use baton::store::{Store, Transition};
 use baton::web::api::{self, Access, RepoInfo, WebContext};
 use baton::web::status;
 use chrono::{Duration, Utc};
+use futures::{StreamExt, TryStreamExt};
 
 #[derive(Default)]
 struct Args {
     db: PathBuf,
+    store: Option<String>,
     repo: Option<PathBuf>,
     fill: usize,
     port: u16,
@@ -38,6 +42,7 @@ fn parse_args() -> anyhow::Result<Args> {
         };
         match flag.as_str() {
             "--db" => args.db = value()?.into(),
+            "--store" => args.store = Some(value()?),
             "--repo" => args.repo = Some(value()?.into()),
             "--fill" => args.fill = value()?.parse()?,
             "--port" => args.port = value()?.parse()?,
@@ -45,7 +50,10 @@ fn parse_args() -> anyhow::Result<Args> {
             other => anyhow::bail!("unknown flag {other}"),
         }
     }
-    anyhow::ensure!(!args.db.as_os_str().is_empty(), "--db is required");
+    anyhow::ensure!(
+        !args.db.as_os_str().is_empty() || args.store.is_some(),
+        "--db or --store is required"
+    );
     Ok(args)
 }
 
@@ -171,11 +179,23 @@ fn generated(n: usize, flows: &[(String, String)]) -> Transition {
     }
 }
 
+/// Uploaded FILE inputs go beside the SQLite file, or to a temporary directory.
+fn files_root(args: &Args) -> FileStore {
+    let dir = match args.db.parent() {
+        Some(parent) if !args.db.as_os_str().is_empty() => parent.join("files"),
+        _ => std::env::temp_dir().join(format!("web_serve_files_{}", std::process::id())),
+    };
+    FileStore::new(dir)
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = parse_args()?;
-    let url = format!("sqlite://{}", args.db.display());
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&url).await?);
+    let url = match &args.store {
+        Some(url) => url.clone(),
+        None => format!("sqlite://{}", args.db.display()),
+    };
+    let store: Arc<dyn Store> = open_store(&url).await?;
     let mut flows = match &args.repo {
         Some(repo) => deploy(&store, repo).await?,
         None => Vec::new(),
@@ -191,9 +211,14 @@ async fn main() -> anyhow::Result<()> {
     if args.fill > 0 {
         anyhow::ensure!(!flows.is_empty(), "--fill needs deployed flows (--repo)");
         let started = std::time::Instant::now();
-        for n in 0..args.fill {
-            store.apply(&generated(n, &flows)).await?;
-        }
+        // A few transitions in flight: PostgreSQL commits overlap, SQLite queues them.
+        let flows = &flows;
+        let store = &store;
+        futures::stream::iter(0..args.fill)
+            .map(|n| async move { store.apply(&generated(n, flows)).await })
+            .buffer_unordered(8)
+            .try_collect::<Vec<_>>()
+            .await?;
         eprintln!(
             "filled {} executions in {:.1} s",
             args.fill,
@@ -220,6 +245,12 @@ async fn main() -> anyhow::Result<()> {
             reason: "Applied".into(),
             message: format!("{} flows applied", flows.len()),
             updated_at: Utc::now(),
+            last_applied_commit: Some(CommitDetails {
+                message: "bench: deploy the example flows".into(),
+                author: "bench <bench@example.com>".into(),
+                time: Utc::now(),
+            }),
+            last_attempted_commit: None,
         })
         .await?;
     let ctx = WebContext::new(Arc::clone(&store))
@@ -227,6 +258,7 @@ async fn main() -> anyhow::Result<()> {
             api_token: args.api_token.clone(),
             ..Access::default()
         })
+        .with_files(files_root(&args), api::context::MAX_UPLOAD_BYTES)
         .with_repo(RepoInfo {
             url: args
                 .repo

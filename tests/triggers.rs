@@ -51,6 +51,7 @@ async fn deploy(db: &Path, files: &[(&str, &str)]) -> Deployed {
             Revision {
                 id: "r1".into(),
                 author: None,
+                details: None,
             },
             Changes::All,
         )
@@ -286,6 +287,7 @@ async fn a_disabled_schedule_stops_at_once() {
             Revision {
                 id: "r2".into(),
                 author: None,
+                details: None,
             },
             Changes::All,
         )

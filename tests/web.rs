@@ -8,3 +8,5 @@ mod browser;
 mod daemon;
 mod harness;
 mod pages;
+mod readiness;
+mod uploads;

@@ -135,6 +135,9 @@ pub async fn run(
         branch: config.branch.clone(),
         control: Some(control),
         access: Some(config.access.clone()),
+        // The scheduler runs in this process on every node until it takes a leader lease.
+        runs_scheduler: true,
+        files: Some(crate::files::FileStore::new(config.data_dir.join("files"))),
     };
     let http_cancel = cancel.clone();
     let server = axum::serve(listener, router(state)).with_graceful_shutdown(async move {

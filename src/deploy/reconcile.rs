@@ -15,7 +15,7 @@ use crate::load::Tree;
 use crate::source::{Change, ChangeKind};
 use crate::spec::Flow;
 use crate::store::Store;
-use crate::store::model::{FlowRevision, NewRevision};
+use crate::store::model::{CommitDetails, FlowRevision, NewRevision, SyncStatus};
 use crate::validate::{Diagnostic, validate_flow_source};
 
 use super::namespaces::{is_namespace_config, namespace_entry};
@@ -32,6 +32,18 @@ pub struct Revision {
     pub id: String,
     /// The commit author (`Name <email>`), when known.
     pub author: Option<String>,
+    /// Message, author and time of the commit, shown on the overview (none for a worktree).
+    pub details: Option<CommitDetails>,
+}
+
+/// A repository status carrying the details of `revision` as attempted (and as applied, when
+/// it is the applied one; otherwise the store keeps what it has for the applied sha).
+fn with_details(mut status: SyncStatus, revision: &Revision) -> SyncStatus {
+    status.last_attempted_commit = revision.details.clone();
+    if status.last_applied_revision.as_deref() == Some(revision.id.as_str()) {
+        status.last_applied_commit = revision.details.clone();
+    }
+    status
 }
 
 /// What changed since the last applied revision.
@@ -198,7 +210,9 @@ impl Reconciler {
             "Progressing",
             format!("reconciling {}", revision.id),
         );
-        self.store.put_sync_status(&reconciling).await?;
+        self.store
+            .put_sync_status(&with_details(reconciling, &revision))
+            .await?;
         let examined = {
             let (tree, current, options) = (tree.clone(), current.clone(), self.options.clone());
             tokio::task::spawn_blocking(move || examine(&*tree, &changes, &current, &options))
@@ -232,7 +246,9 @@ impl Reconciler {
             "Succeeded",
             "no flow or namespace file changed".to_string(),
         );
-        self.store.put_sync_status(&status).await?;
+        self.store
+            .put_sync_status(&with_details(status, revision))
+            .await?;
         *last_applied = Some(revision.id.clone());
         Ok(ReconcileReport {
             revision: revision.id.clone(),
@@ -351,7 +367,7 @@ impl Reconciler {
         );
         self.registry.swap(next);
         self.store
-            .put_sync_status(&self.repo_status_of(&report))
+            .put_sync_status(&with_details(self.repo_status_of(&report), revision))
             .await?;
         Ok(report)
     }
@@ -398,7 +414,7 @@ impl Reconciler {
         Ok(())
     }
 
-    fn repo_status_of(&self, report: &ReconcileReport) -> crate::store::model::SyncStatus {
+    fn repo_status_of(&self, report: &ReconcileReport) -> SyncStatus {
         let repo = &self.options.repo;
         let rev = &report.revision;
         if report.prune_refused {

@@ -41,6 +41,8 @@ pub(crate) fn repo_status(
         reason: reason.to_string(),
         message,
         updated_at: Utc::now(),
+        last_applied_commit: None,
+        last_attempted_commit: None,
     }
 }
 

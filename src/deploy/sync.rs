@@ -3,15 +3,17 @@
 //! tree (`--follow-worktree`) is watched and read as a whole snapshot after a quiet period.
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use crate::load::Tree;
 use crate::source::{DirSnapshot, Repo, snapshot, watch};
+use crate::store::model::CommitDetails;
 
 use super::{Changes, DeployError, ReconcileReport, Reconciler, Revision};
 
@@ -29,6 +31,10 @@ pub struct SyncHealth {
     first_sync_done: AtomicBool,
     stalled: AtomicBool,
     last_error: Mutex<Option<String>>,
+    /// How long the last attempt took, in microseconds (for `/metrics`).
+    last_duration_us: AtomicU64,
+    /// When the last successful attempt finished.
+    last_success: Mutex<Option<DateTime<Utc>>>,
 }
 
 impl SyncHealth {
@@ -47,7 +53,24 @@ impl SyncHealth {
         self.last_error.lock().ok().and_then(|e| e.clone())
     }
 
-    fn record(&self, result: &Result<Option<ReconcileReport>, DeployError>) {
+    /// How long the last sync attempt took (fetch, examine, apply).
+    pub fn last_duration(&self) -> Duration {
+        Duration::from_micros(self.last_duration_us.load(Ordering::Acquire))
+    }
+
+    /// When the last successful sync attempt finished (a poll finding nothing new included).
+    pub fn last_success(&self) -> Option<DateTime<Utc>> {
+        self.last_success.lock().ok().and_then(|t| *t)
+    }
+
+    fn record(&self, result: &Result<Option<ReconcileReport>, DeployError>, took: Duration) {
+        let micros = u64::try_from(took.as_micros()).unwrap_or(u64::MAX);
+        self.last_duration_us.store(micros, Ordering::Release);
+        if result.is_ok()
+            && let Ok(mut last) = self.last_success.lock()
+        {
+            *last = Some(Utc::now());
+        }
         let error = result.as_ref().err().map(ToString::to_string);
         self.stalled.store(error.is_some(), Ordering::Release);
         if error.is_none() {
@@ -111,11 +134,12 @@ impl SyncLoop {
             SyncSource::Git(_) => (None, None),
         };
         loop {
+            let began = std::time::Instant::now();
             let result = self.sync_once(&mut previous).await;
             if let Err(e) = &result {
                 tracing::warn!(error = %e, "sync failed");
             }
-            self.health.record(&result);
+            self.health.record(&result, began.elapsed());
             let file_event = async {
                 match events.as_mut() {
                     Some(rx) => rx.recv().await,
@@ -178,6 +202,11 @@ impl SyncLoop {
         let revision = Revision {
             id: head.sha.clone(),
             author: Some(format!("{} <{}>", head.author, head.email)),
+            details: Some(CommitDetails {
+                message: head.message.clone(),
+                author: format!("{} <{}>", head.author, head.email),
+                time: head.time,
+            }),
         };
         let report = self.reconciler.reconcile(tree, revision, changes).await?;
         log_report(&report);
@@ -215,6 +244,7 @@ impl SyncLoop {
         let rev = Revision {
             id: revision,
             author: None,
+            details: None,
         };
         let report = self.reconciler.reconcile(tree, rev, changes).await?;
         *previous = Some(snap);

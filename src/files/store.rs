@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use super::error::FileError;
-use super::key::{FileKey, execution_segments, name_segments, uri_of, uri_segments};
+use super::key::{FileKey, execution_segments, name_segments, segment, uri_of, uri_segments};
 
 /// Task files stored under one root directory.
 #[derive(Debug, Clone)]
@@ -30,6 +30,27 @@ impl FileStore {
     /// The copy streams (never loads the file) into a temporary name, then is renamed in place.
     pub async fn put(&self, key: &FileKey, name: &str, from: &Path) -> Result<String, FileError> {
         let uri = self.uri(key, name)?;
+        self.put_at(uri, from).await
+    }
+
+    /// Copies an uploaded input file into the store, Kestra's way:
+    /// `kestra:///<namespace>/<flow>/executions/<execution>/inputs/<input>/<name>`.
+    pub async fn put_input(
+        &self,
+        execution: (&str, &str, &str),
+        input: &str,
+        name: &str,
+        from: &Path,
+    ) -> Result<String, FileError> {
+        let (namespace, flow_id, execution_id) = execution;
+        let mut segments = execution_segments(namespace, flow_id, execution_id)?;
+        segments.push("inputs".to_owned());
+        segments.push(segment(input)?);
+        segments.push(segment(name)?);
+        self.put_at(uri_of(&segments), from).await
+    }
+
+    async fn put_at(&self, uri: String, from: &Path) -> Result<String, FileError> {
         let target = self.path_for(&uri, false).await?;
         if let Some(parent) = target.parent() {
             tokio::fs::create_dir_all(parent)

@@ -78,6 +78,10 @@ pub trait Store: Send + Sync {
     ) -> StoreResult<Vec<Execution>>;
     /// How many executions match a filter.
     async fn count_executions(&self, filter: &ExecutionFilter) -> StoreResult<i64>;
+    /// How many executions match a filter, counting no further than `cap` (so the cost is
+    /// bounded whatever the store holds): `min(count, cap)`.
+    async fn count_executions_capped(&self, filter: &ExecutionFilter, cap: i64)
+    -> StoreResult<i64>;
     /// Ids of every non-terminal execution, oldest first (the engine loop, crash recovery).
     async fn executions_to_drive(&self) -> StoreResult<Vec<String>>;
     /// Executions created at or after `since`, counted per state (states with none omitted).
@@ -161,7 +165,8 @@ pub trait Store: Send + Sync {
 
     // --- sync status -------------------------------------------------------------------------
 
-    /// Replaces a repository's sync status.
+    /// Replaces a repository's sync status. A `last_applied_commit` of `None` keeps the details
+    /// stored for the applied sha (it was applied or attempted before).
     async fn put_sync_status(&self, status: &SyncStatus) -> StoreResult<()>;
     /// A repository's sync status.
     async fn sync_status(&self, repo: &str) -> StoreResult<Option<SyncStatus>>;

@@ -1,5 +1,5 @@
-//! The axum router: health, the JSON API (live flows, sync status), execution webhooks and the
-//! git push webhook. (The status page will live here too.)
+//! The axum router: health, execution webhooks and the git push webhook, merged with the JSON
+//! API (`api`, one handler per route) and the status pages (`status`).
 //!
 //! Requests enter here and leave as reads of the live registry and the store; the only writes
 //! are executions started by webhook triggers, and a push webhook only wakes the sync loop.
@@ -7,18 +7,17 @@
 pub mod api;
 mod error;
 mod executions;
-mod flows;
 mod git_webhook;
 mod health;
 mod state;
 pub mod status;
-mod sync_status;
 
 use axum::Router;
 use axum::routing::{get, post};
 use tower_http::limit::RequestBodyLimitLayer;
 
 pub use error::ApiError;
+pub use health::SCHEDULER_LEASE;
 pub use state::AppState;
 
 /// The largest request body accepted by the webhooks (Kestra's default is 10 MiB).
@@ -38,8 +37,6 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
-        .route("/api/v1/flows/{namespace}/{id}", get(flows::live_flow))
-        .route("/api/v1/sync/status", get(sync_status::status))
         .merge(webhooks)
         .with_state(state.clone())
         .merge(api::router(api::WebContext::from_app(&state)))

@@ -191,6 +191,27 @@ pub(super) async fn search_filters_by_namespace_flow_state_time_and_labels(store
                 found.len() as i64,
                 "count agrees with search for {filter:?}"
             );
+            let capped = store
+                .count_executions_capped(&filter, 2)
+                .await
+                .expect("capped count");
+            assert_eq!(capped, count.min(2), "capped count for {filter:?}");
+            let rest = store
+                .search_executions(
+                    &filter,
+                    Page {
+                        offset: 1,
+                        limit: 50,
+                    },
+                )
+                .await
+                .expect("second page");
+            let ids = |list: &[Execution]| list.iter().map(|e| e.id.clone()).collect::<Vec<_>>();
+            assert_eq!(
+                ids(&rest),
+                ids(found.get(1..).unwrap_or_default()),
+                "offset for {filter:?}"
+            );
             found.into_iter().map(|e| e.id).collect::<Vec<_>>()
         }
     };

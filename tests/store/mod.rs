@@ -95,6 +95,7 @@ store_tests!(
     triggers::a_trigger_tick_is_recorded_once,
     slots::concurrency_slots_respect_the_limit,
     status::sync_status_is_replaced_per_repo_and_per_flow,
+    status::commit_details_of_the_applied_sha_are_kept,
     workers::workers_register_and_heartbeat,
     retention::purge_removes_old_terminal_executions_in_batches,
     open::ping_answers,

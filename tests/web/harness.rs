@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use baton::store::model::{
-    Attempt, Dispatch, Execution, FlowSyncStatus, Label, Level, NewLog, NewRevision, State,
-    StateChange, SyncStatus, TaskRun, WorkerInfo,
+    Attempt, CommitDetails, Dispatch, Execution, FlowSyncStatus, Label, Level, NewLog, NewRevision,
+    State, StateChange, SyncStatus, TaskRun, WorkerInfo,
 };
 use baton::store::sqlite::SqliteStore;
 use baton::store::{ExecutionFilter, Store, Transition};
@@ -166,6 +166,16 @@ async fn seed(store: &Arc<dyn Store>) -> (String, String) {
             reason: "ValidationFailed".into(),
             message: "1 flow file did not validate".into(),
             updated_at: now,
+            last_applied_commit: Some(CommitDetails {
+                message: "Add <b>hello</b> flow".into(),
+                author: "Bob <bob@example.com>".into(),
+                time: now - Duration::hours(1),
+            }),
+            last_attempted_commit: Some(CommitDetails {
+                message: "Break the broken flow".into(),
+                author: "Eve <eve@example.com>".into(),
+                time: now,
+            }),
         })
         .await
         .expect("sync status");

@@ -35,6 +35,46 @@ async fn overview_shows_repo_sync_errors_counts_and_workers() {
 }
 
 #[tokio::test]
+async fn overview_shows_message_author_and_time_of_applied_and_attempted_commits() {
+    let server = serve(Access::default()).await;
+    let page = server.text("/", 200).await;
+    let card = |id: &str| {
+        let start = page.find(&format!("id=\"{id}\"")).expect(id);
+        page[start..start + page[start..].find("</dd>").expect("end")].to_string()
+    };
+    let applied = card("applied-commit");
+    assert!(
+        applied.contains("Add &lt;b&gt;hello&lt;/b&gt; flow"),
+        "{applied}"
+    );
+    assert!(
+        applied.contains("by Bob &lt;bob@example.com&gt;"),
+        "{applied}"
+    );
+    assert!(applied.contains("<time"), "{applied}");
+    let attempted = card("attempted-commit");
+    assert!(attempted.contains("Break the broken flow"), "{attempted}");
+    assert!(
+        attempted.contains("by Eve &lt;eve@example.com&gt;"),
+        "{attempted}"
+    );
+    let report: serde_json::Value = server
+        .get("/api/v1/sync/status")
+        .await
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(
+        report["status"]["lastAppliedCommit"]["message"],
+        "Add <b>hello</b> flow"
+    );
+    assert_eq!(
+        report["status"]["lastAttemptedCommit"]["author"],
+        "Eve <eve@example.com>"
+    );
+}
+
+#[tokio::test]
 async fn namespace_pages_show_flows_triggers_and_diagnostics() {
     let server = serve(Access::default()).await;
     let tree = server.text("/ui/namespaces", 200).await;

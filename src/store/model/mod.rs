@@ -17,6 +17,6 @@ pub use kv::KvEntry;
 pub use lease::Lease;
 pub use log::{ALL_LEVELS, Level, LogEntry, NewLog, UnknownLevel};
 pub use state::{ALL_STATES, State, StateChange, StateHistory, UnknownState};
-pub use sync::{FlowSyncStatus, SyncStatus};
+pub use sync::{CommitDetails, FlowSyncStatus, SyncStatus};
 pub use task_run::{Attempt, Dispatch, TaskRun, WorkerPayload};
 pub use worker::WorkerInfo;

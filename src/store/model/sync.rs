@@ -22,6 +22,25 @@ pub struct SyncStatus {
     pub message: String,
     /// When this status was written.
     pub updated_at: DateTime<Utc>,
+    /// Message, author and time of the last applied commit. Stored with `None`, the details
+    /// already stored for that sha are kept.
+    #[serde(default)]
+    pub last_applied_commit: Option<CommitDetails>,
+    /// Message, author and time of the last attempted commit.
+    #[serde(default)]
+    pub last_attempted_commit: Option<CommitDetails>,
+}
+
+/// What the overview shows of a commit besides its sha.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CommitDetails {
+    /// First line of the message.
+    pub message: String,
+    /// `Name <email>`.
+    pub author: String,
+    /// Commit time.
+    pub time: DateTime<Utc>,
 }
 
 /// The reconcile status of one flow file.

@@ -135,13 +135,26 @@ pub(super) async fn search(
     page: Page,
 ) -> StoreResult<Vec<Execution>> {
     let mut query = QueryBuilder::<Postgres>::new(format!("SELECT {} FROM executions", *COLUMNS));
-    push_filter(&mut query, filter)?;
+    if page.offset > 0 {
+        // Deep pages: skip ids on the index alone (index-only scan), then read the page's rows;
+        // skipping whole rows read every skipped execution from the heap.
+        query.push(" WHERE id IN (SELECT id FROM executions");
+        push_filter(&mut query, filter)?;
+        push_page(&mut query, page);
+        query.push(") ORDER BY created DESC, id DESC");
+    } else {
+        push_filter(&mut query, filter)?;
+        push_page(&mut query, page);
+    }
+    let rows = query.build().fetch_all(pool).await?;
+    rows.iter().map(from_row).collect()
+}
+
+fn push_page(query: &mut QueryBuilder<'_, Postgres>, page: Page) {
     query.push(" ORDER BY created DESC, id DESC LIMIT ");
     query.push_bind(page.limit.max(0));
     query.push(" OFFSET ");
     query.push_bind(page.offset.max(0));
-    let rows = query.build().fetch_all(pool).await?;
-    rows.iter().map(from_row).collect()
 }
 
 /// How many executions match a filter.
@@ -151,18 +164,37 @@ pub(super) async fn count(pool: &PgPool, filter: &ExecutionFilter) -> StoreResul
     Ok(query.build().fetch_one(pool).await?.try_get(0)?)
 }
 
+/// How many executions match a filter, up to `cap`: the inner LIMIT stops the scan.
+pub(super) async fn count_capped(
+    pool: &PgPool,
+    filter: &ExecutionFilter,
+    cap: i64,
+) -> StoreResult<i64> {
+    let mut query = QueryBuilder::<Postgres>::new("SELECT COUNT(*) FROM (SELECT 1 FROM executions");
+    push_filter(&mut query, filter)?;
+    query
+        .push(" LIMIT ")
+        .push_bind(cap.max(0))
+        .push(") AS capped");
+    Ok(query.build().fetch_one(pool).await?.try_get(0)?)
+}
+
 fn push_filter<'a>(
     query: &mut QueryBuilder<'a, Postgres>,
     filter: &'a ExecutionFilter,
 ) -> StoreResult<()> {
     query.push(" WHERE TRUE");
     if let Some(ns) = &filter.namespace {
-        // The namespace itself or a child: `a.b` matches `a.b` and `a.b.c`, not `a.bc`.
-        query.push(" AND (namespace = ").push_bind(ns.as_str());
+        // The namespace itself or a child: `a.b` matches `a.b` and `a.b.c`, not `a.bc`. As one
+        // key range [a.b, a.b/) minus the siblings (a.b, a.b.) between (`/` follows `.`, "C"
+        // collation), so counts are index-only scans; an OR made PostgreSQL read the heap.
+        query.push(" AND namespace >= ").push_bind(ns.as_str());
+        query.push(" AND namespace < ").push_bind(format!("{ns}/"));
+        query.push(" AND NOT (namespace > ").push_bind(ns.as_str());
         query
-            .push(" OR starts_with(namespace, ")
+            .push(" AND namespace < ")
             .push_bind(format!("{ns}."))
-            .push("))");
+            .push(")");
     }
     if let Some(flow_id) = &filter.flow_id {
         query.push(" AND flow_id = ").push_bind(flow_id.as_str());

@@ -157,6 +157,14 @@ impl Store for PostgresStore {
         executions::count(&self.pool, filter).await
     }
 
+    async fn count_executions_capped(
+        &self,
+        filter: &ExecutionFilter,
+        cap: i64,
+    ) -> StoreResult<i64> {
+        executions::count_capped(&self.pool, filter, cap).await
+    }
+
     async fn executions_to_drive(&self) -> StoreResult<Vec<String>> {
         executions::to_drive(&self.pool).await
     }

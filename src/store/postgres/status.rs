@@ -1,17 +1,27 @@
 //! Sync status (per repository and per flow) in Postgres.
 
 use sqlx::postgres::PgRow;
+use sqlx::types::Json;
 use sqlx::{PgPool, Row};
 
 use crate::store::error::StoreResult;
-use crate::store::model::{FlowSyncStatus, SyncStatus};
+use crate::store::model::{CommitDetails, FlowSyncStatus, SyncStatus};
 
 /// Replaces a repository's status.
 pub(super) async fn put_repo(pool: &PgPool, s: &SyncStatus) -> StoreResult<()> {
     sqlx::query(
+        // An applied commit given without details keeps the ones stored when that sha was
+        // applied or attempted before.
         "INSERT INTO sync_status (repo, last_applied_revision, last_attempted_revision, \
-         status_condition, reason, message, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+         status_condition, reason, message, updated_at, applied_commit, attempted_commit) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
          ON CONFLICT (repo) DO UPDATE SET \
+         applied_commit = COALESCE(excluded.applied_commit, CASE \
+           WHEN excluded.last_applied_revision = sync_status.last_applied_revision \
+             THEN sync_status.applied_commit \
+           WHEN excluded.last_applied_revision = sync_status.last_attempted_revision \
+             THEN sync_status.attempted_commit END), \
+         attempted_commit = excluded.attempted_commit, \
          last_applied_revision = excluded.last_applied_revision, \
          last_attempted_revision = excluded.last_attempted_revision, \
          status_condition = excluded.status_condition, reason = excluded.reason, \
@@ -24,6 +34,8 @@ pub(super) async fn put_repo(pool: &PgPool, s: &SyncStatus) -> StoreResult<()> {
     .bind(&s.reason)
     .bind(&s.message)
     .bind(s.updated_at)
+    .bind(s.last_applied_commit.as_ref().map(Json))
+    .bind(s.last_attempted_commit.as_ref().map(Json))
     .execute(pool)
     .await?;
     Ok(())
@@ -44,6 +56,12 @@ pub(super) async fn repo(pool: &PgPool, repo: &str) -> StoreResult<Option<SyncSt
             reason: row.try_get("reason")?,
             message: row.try_get("message")?,
             updated_at: row.try_get("updated_at")?,
+            last_applied_commit: row
+                .try_get::<Option<Json<CommitDetails>>, _>("applied_commit")?
+                .map(|j| j.0),
+            last_attempted_commit: row
+                .try_get::<Option<Json<CommitDetails>>, _>("attempted_commit")?
+                .map(|j| j.0),
         })
     })
     .transpose()

@@ -140,6 +140,14 @@ impl Store for SqliteStore {
         executions::count(&self.reader, filter).await
     }
 
+    async fn count_executions_capped(
+        &self,
+        filter: &ExecutionFilter,
+        cap: i64,
+    ) -> StoreResult<i64> {
+        executions::count_capped(&self.reader, filter, cap).await
+    }
+
     async fn executions_to_drive(&self) -> StoreResult<Vec<String>> {
         executions::to_drive(&self.reader).await
     }

@@ -3,16 +3,25 @@
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, SqlitePool};
 
-use super::codec::{from_json, micros, time, to_json};
+use super::codec::{from_json, from_json_opt, micros, time, to_json};
 use crate::store::error::StoreResult;
 use crate::store::model::{FlowSyncStatus, SyncStatus};
 
 /// Replaces a repository's status.
 pub(super) async fn put_repo(writer: &SqlitePool, s: &SyncStatus) -> StoreResult<()> {
     sqlx::query(
+        // An applied commit given without details keeps the ones stored when that sha was
+        // applied or attempted before.
         "INSERT INTO sync_status (repo, last_applied_revision, last_attempted_revision, \
-         status_condition, reason, message, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) \
+         status_condition, reason, message, updated_at, applied_commit, attempted_commit) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) \
          ON CONFLICT (repo) DO UPDATE SET \
+         applied_commit = COALESCE(excluded.applied_commit, CASE \
+           WHEN excluded.last_applied_revision = sync_status.last_applied_revision \
+             THEN sync_status.applied_commit \
+           WHEN excluded.last_applied_revision = sync_status.last_attempted_revision \
+             THEN sync_status.attempted_commit END), \
+         attempted_commit = excluded.attempted_commit, \
          last_applied_revision = excluded.last_applied_revision, \
          last_attempted_revision = excluded.last_attempted_revision, \
          status_condition = excluded.status_condition, reason = excluded.reason, \
@@ -25,6 +34,8 @@ pub(super) async fn put_repo(writer: &SqlitePool, s: &SyncStatus) -> StoreResult
     .bind(&s.reason)
     .bind(&s.message)
     .bind(micros(s.updated_at))
+    .bind(s.last_applied_commit.as_ref().map(to_json).transpose()?)
+    .bind(s.last_attempted_commit.as_ref().map(to_json).transpose()?)
     .execute(writer)
     .await?;
     Ok(())
@@ -45,6 +56,16 @@ pub(super) async fn repo(reader: &SqlitePool, repo: &str) -> StoreResult<Option<
             reason: row.try_get("reason")?,
             message: row.try_get("message")?,
             updated_at: time("sync_status", "updated_at", row.try_get("updated_at")?)?,
+            last_applied_commit: from_json_opt(
+                "sync_status",
+                "applied_commit",
+                row.try_get("applied_commit")?,
+            )?,
+            last_attempted_commit: from_json_opt(
+                "sync_status",
+                "attempted_commit",
+                row.try_get("attempted_commit")?,
+            )?,
         })
     })
     .transpose()

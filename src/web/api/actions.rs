@@ -1,23 +1,23 @@
 //! The write API, execution actions only (flows change through Git): `POST /executions/{ns}/{id}`
-//! (inputs as JSON or multipart form fields; 201 with the execution) and
+//! (inputs as JSON, or multipart form fields and FILE uploads; 201 with the execution) and
 //! `POST /executions/{id}/kill|restart|resume|replay`. Every route sits behind
 //! `access::require_write`.
 
 use axum::Json;
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
-use axum::extract::{FromRequest, Multipart, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
+use super::MAX_BODY_BYTES;
 use super::context::WebContext;
 use super::control::ControlError;
 use super::executions::{execution_json, load_execution};
 use super::extract::{ApiPath, ApiQuery};
 use super::problem::Problem;
-use crate::store::model::Label;
+use super::uploads::{read_form, store_uploads};
+use crate::store::model::{Execution, Label};
 
 impl From<ControlError> for Problem {
     fn from(err: ControlError) -> Self {
@@ -33,45 +33,25 @@ impl From<ControlError> for Problem {
     }
 }
 
-fn body_problem(err: BytesRejection) -> Problem {
-    Problem::new(err.status(), "bad-body", err.body_text())
-}
-
-/// Reads the start inputs from a JSON object body or multipart form fields.
-async fn read_inputs(request: Request) -> Result<Map<String, Value>, Problem> {
-    let content_type = request
+fn is_multipart(request: &Request) -> bool {
+    request
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    if content_type.starts_with("multipart/form-data") {
-        let mut multipart = Multipart::from_request(request, &())
-            .await
-            .map_err(|e| Problem::new(e.status(), "bad-body", e.body_text()))?;
-        let mut inputs = Map::new();
-        while let Some(field) = multipart
-            .next_field()
-            .await
-            .map_err(|e| Problem::new(e.status(), "bad-body", e.body_text()))?
-        {
-            let name = field.name().unwrap_or_default().to_string();
-            if field.file_name().is_some() {
-                return Err(Problem::unprocessable(format!(
-                    "input `{name}`: file uploads are not accepted by this server yet"
-                )));
-            }
-            let text = field
-                .text()
-                .await
-                .map_err(|e| Problem::new(e.status(), "bad-body", e.body_text()))?;
-            inputs.insert(name, Value::String(text));
-        }
-        return Ok(inputs);
-    }
-    let bytes = Bytes::from_request(request, &())
+        .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/form-data"))
+}
+
+/// Reads a JSON object of inputs (at most `MAX_BODY_BYTES`; an empty body is no input).
+async fn read_json(request: Request) -> Result<Map<String, Value>, Problem> {
+    let bytes = axum::body::to_bytes(request.into_body(), MAX_BODY_BYTES)
         .await
-        .map_err(body_problem)?;
+        .map_err(|e| {
+            Problem::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "bad-body",
+                format!("the body cannot be read or exceeds {MAX_BODY_BYTES} bytes: {e}"),
+            )
+        })?;
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(Map::new());
     }
@@ -83,6 +63,52 @@ async fn read_inputs(request: Request) -> Result<Map<String, Value>, Problem> {
         Err(e) => Err(Problem::bad_request(format!(
             "the body is not valid JSON: {e}"
         ))),
+    }
+}
+
+/// Resume inputs: a JSON object or multipart text fields (files are for starts only).
+async fn read_inputs(request: Request) -> Result<Map<String, Value>, Problem> {
+    if !is_multipart(&request) {
+        return read_json(request).await;
+    }
+    let form = read_form(request).await?;
+    if let Some(upload) = form.uploads.first() {
+        return Err(Problem::unprocessable(format!(
+            "input `{}`: files are accepted when starting an execution only",
+            upload.input
+        )));
+    }
+    Ok(form.fields)
+}
+
+/// Starts with multipart inputs: files go to the file store first (their URIs become the
+/// inputs), and are removed again if the start is refused, so a refusal leaves nothing.
+async fn start_with_form(
+    ctx: &WebContext,
+    (namespace, id): (&str, &str),
+    request: Request,
+    labels: Vec<Label>,
+) -> Result<Execution, Problem> {
+    let form = read_form(request).await?;
+    if form.uploads.is_empty() {
+        return Ok(ctx
+            .control
+            .start(namespace, id, form.fields, labels)
+            .await?);
+    }
+    let files = ctx.files.as_ref().ok_or_else(|| {
+        Problem::unprocessable("this server has no file store: FILE inputs cannot be uploaded")
+    })?;
+    let upload_id = uuid::Uuid::now_v7().to_string();
+    let inputs = store_uploads(files, (namespace, id, &upload_id), &form).await?;
+    match ctx.control.start(namespace, id, inputs, labels).await {
+        Ok(execution) => Ok(execution),
+        Err(e) => {
+            if let Err(cleanup) = files.delete_execution(namespace, id, &upload_id).await {
+                tracing::warn!(error = %cleanup, "removing the uploads of a refused start");
+            }
+            Err(e.into())
+        }
     }
 }
 
@@ -117,8 +143,12 @@ pub async fn start(
     request: Request,
 ) -> Result<Response, Problem> {
     let labels = parse_labels(query.labels.as_deref())?;
-    let inputs = read_inputs(request).await?;
-    let execution = ctx.control.start(&namespace, &id, inputs, labels).await?;
+    let execution = if is_multipart(&request) {
+        start_with_form(&ctx, (&namespace, &id), request, labels).await?
+    } else {
+        let inputs = read_json(request).await?;
+        ctx.control.start(&namespace, &id, inputs, labels).await?
+    };
     tracing::info!(execution_id = %execution.id, namespace, flow_id = id, "execution started through the API");
     let body = execution_json(&ctx, &execution).await?;
     Ok((StatusCode::CREATED, Json(body)).into_response())

@@ -5,7 +5,11 @@ use std::sync::Arc;
 
 use super::access::{Access, AccessError, ReadAccess};
 use super::control::{ExecutionControl, StoreControl};
+use crate::files::FileStore;
 use crate::store::Store;
+
+/// Default largest multipart start body: uploads are files, bigger than JSON inputs.
+pub const MAX_UPLOAD_BYTES: usize = 64 * 1024 * 1024;
 
 /// The repository the server syncs from, as shown on the overview.
 #[derive(Debug, Clone, Default)]
@@ -29,6 +33,14 @@ pub struct WebContext {
     pub access: Arc<Access>,
     /// The synced repository, if any.
     pub repo: Option<Arc<RepoInfo>>,
+    /// The live registry of the daemon (the revision it serves), if any.
+    pub registry: Option<Arc<crate::deploy::LiveRegistry>>,
+    /// The sync loop's health (durations, last success), if this process syncs.
+    pub sync_health: Option<Arc<crate::deploy::SyncHealth>>,
+    /// Where uploaded FILE inputs are stored (none: uploads are refused).
+    pub files: Option<Arc<FileStore>>,
+    /// The largest multipart body of a start (uploaded files included).
+    pub max_upload_bytes: usize,
 }
 
 impl WebContext {
@@ -39,6 +51,10 @@ impl WebContext {
             store,
             access: Arc::new(Access::default()),
             repo: None,
+            registry: None,
+            sync_health: None,
+            files: None,
+            max_upload_bytes: MAX_UPLOAD_BYTES,
         }
     }
 
@@ -51,6 +67,13 @@ impl WebContext {
     /// Replaces the execution actions (attach the engine).
     pub fn with_control(mut self, control: Arc<dyn ExecutionControl>) -> Self {
         self.control = control;
+        self
+    }
+
+    /// Stores uploaded FILE inputs in `files`, accepting multipart starts up to `max_bytes`.
+    pub fn with_files(mut self, files: FileStore, max_bytes: usize) -> Self {
+        self.files = Some(Arc::new(files));
+        self.max_upload_bytes = max_bytes;
         self
     }
 
@@ -92,13 +115,18 @@ impl WebContext {
                 api_token: None,
             }
         });
-        let context = WebContext::new(Arc::clone(&state.store))
+        let mut context = WebContext::new(Arc::clone(&state.store))
             .with_access(access)
             .with_repo(RepoInfo {
                 url: state.repo.clone(),
                 branch: state.branch.clone(),
                 sync_key: state.repo.clone(),
             });
+        context.registry = Some(Arc::clone(&state.registry));
+        context.sync_health = Some(Arc::clone(&state.health));
+        if let Some(files) = &state.files {
+            context = context.with_files(files.clone(), MAX_UPLOAD_BYTES);
+        }
         match &state.control {
             Some(control) => context.with_control(Arc::clone(control)),
             None => context,

@@ -81,7 +81,8 @@ pub async fn list(
     ))
 }
 
-/// `GET /api/v1/flows/{namespace}/{id}`: the live revision, its parsed model and its source.
+/// `GET /api/v1/flows/{namespace}/{id}`: the live revision (revision, commit, path, author,
+/// deployment time), its parsed model and its source.
 pub async fn one(
     State(ctx): State<WebContext>,
     ApiPath((namespace, id)): ApiPath<(String, String)>,
@@ -100,6 +101,7 @@ pub async fn one(
         map.insert("revision".into(), revision.revision.into());
         map.insert("commit".into(), revision.commit.clone().into());
         map.insert("path".into(), revision.path.clone().into());
+        map.insert("author".into(), revision.author.clone().into());
         map.insert(
             "deployedAt".into(),
             revision.deployed_at.to_rfc3339().into(),

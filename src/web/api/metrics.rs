@@ -16,6 +16,8 @@ use crate::store::{ExecutionFilter, Page};
 
 /// Bucket bounds of the task-run duration histogram, in seconds.
 const BUCKETS: [f64; 10] = [0.1, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 1800.0];
+/// Bucket bounds of the claim-latency histogram, in seconds.
+const CLAIM_BUCKETS: [f64; 10] = [0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 60.0];
 /// Most recent executions whose task runs feed the duration histogram.
 const HISTOGRAM_EXECUTIONS: i64 = 100;
 /// Most non-terminal executions scanned for the queue depth.
@@ -61,6 +63,35 @@ fn durations(task_runs: &[TaskRun]) -> Vec<f64> {
                 .map(|end| (end - a.started).num_milliseconds().max(0) as f64 / 1000.0)
         })
         .collect()
+}
+
+/// Claim latency of worker task runs: from ready (created) to the first attempt's start.
+fn claim_latencies(task_runs: &[TaskRun]) -> Vec<f64> {
+    task_runs
+        .iter()
+        .filter(|t| t.dispatch == Dispatch::Worker)
+        .filter_map(|t| t.attempts.first().map(|a| a.started - t.created))
+        .map(|d| d.num_microseconds().unwrap_or(0).max(0) as f64 / 1e6)
+        .collect()
+}
+
+fn histogram(out: &mut Exposition, name: &str, help: &str, bounds: &[f64], samples: &[f64]) {
+    out.family(name, "histogram", help);
+    for bound in bounds {
+        let n = samples.iter().filter(|d| *d <= bound).count();
+        out.sample(
+            &format!("{name}_bucket"),
+            &[("le", &bound.to_string())],
+            n as f64,
+        );
+    }
+    out.sample(
+        &format!("{name}_bucket"),
+        &[("le", "+Inf")],
+        samples.len() as f64,
+    );
+    out.sample(&format!("{name}_sum"), &[], samples.iter().sum());
+    out.sample(&format!("{name}_count"), &[], samples.len() as f64);
 }
 
 async fn executions(ctx: &WebContext, out: &mut Exposition) -> Result<(), Problem> {
@@ -109,33 +140,26 @@ async fn task_runs(ctx: &WebContext, out: &mut Exposition) -> Result<(), Problem
         )
         .await
         .map_err(err)?;
-    let mut samples = Vec::new();
+    let (mut samples, mut claims) = (Vec::new(), Vec::new());
     for execution in &recent {
-        samples.extend(durations(
-            &ctx.store.task_runs(&execution.id).await.map_err(err)?,
-        ));
+        let runs = ctx.store.task_runs(&execution.id).await.map_err(err)?;
+        samples.extend(durations(&runs));
+        claims.extend(claim_latencies(&runs));
     }
-    let name = "baton_task_run_duration_seconds";
-    out.family(
-        name,
-        "histogram",
+    histogram(
+        out,
+        "baton_task_run_duration_seconds",
         "Duration of task-run attempts of the most recent executions.",
+        &BUCKETS,
+        &samples,
     );
-    for bound in BUCKETS {
-        let n = samples.iter().filter(|d| **d <= bound).count();
-        out.sample(
-            &format!("{name}_bucket"),
-            &[("le", &bound.to_string())],
-            n as f64,
-        );
-    }
-    out.sample(
-        &format!("{name}_bucket"),
-        &[("le", "+Inf")],
-        samples.len() as f64,
+    histogram(
+        out,
+        "baton_claim_latency_seconds",
+        "Worker task runs of the most recent executions: ready (created) to claimed (first attempt).",
+        &CLAIM_BUCKETS,
+        &claims,
     );
-    out.sample(&format!("{name}_sum"), &[], samples.iter().sum());
-    out.sample(&format!("{name}_count"), &[], samples.len() as f64);
 
     let pending = ctx.store.executions_to_drive().await.map_err(err)?;
     let mut queued = 0usize;
@@ -177,6 +201,7 @@ async fn flows_and_sync(ctx: &WebContext, out: &mut Exposition) -> Result<(), Pr
     );
     let invalid = statuses.iter().filter(|s| s.condition != "Ready").count();
     out.sample("baton_flows_invalid", &[], invalid as f64);
+    let mut last_success = ctx.sync_health.as_ref().and_then(|h| h.last_success());
     if let Some(repo) = &ctx.repo
         && let Some(status) = ctx.store.sync_status(&repo.sync_key).await.map_err(err)?
     {
@@ -197,18 +222,29 @@ async fn flows_and_sync(ctx: &WebContext, out: &mut Exposition) -> Result<(), Pr
             &[],
             seconds(status.updated_at),
         );
-        if ready {
-            out.family(
-                "baton_sync_last_success_timestamp_seconds",
-                "gauge",
-                "When the last successful sync finished.",
-            );
-            out.sample(
-                "baton_sync_last_success_timestamp_seconds",
-                &[],
-                seconds(status.updated_at),
-            );
-        }
+        // Without the sync loop's own record, a Ready status is the last success.
+        let success = ready.then_some(status.updated_at);
+        last_success = last_success.or(success);
+    }
+    if let Some(t) = last_success {
+        out.family(
+            "baton_sync_last_success_timestamp_seconds",
+            "gauge",
+            "When the last successful sync finished.",
+        );
+        out.sample("baton_sync_last_success_timestamp_seconds", &[], seconds(t));
+    }
+    if let Some(health) = &ctx.sync_health {
+        out.family(
+            "baton_sync_duration_seconds",
+            "gauge",
+            "How long the last sync attempt took (fetch, validate, apply).",
+        );
+        out.sample(
+            "baton_sync_duration_seconds",
+            &[],
+            health.last_duration().as_secs_f64(),
+        );
     }
     Ok(())
 }

@@ -17,6 +17,7 @@ pub mod openapi;
 pub mod problem;
 pub mod secrets;
 pub mod system;
+pub mod uploads;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -36,18 +37,12 @@ async fn no_such_route(uri: Uri) -> Problem {
     Problem::not_found(format!("no API route `{}`", uri.path()))
 }
 
-/// Read endpoints the daemon's own router (`web::router`) also serves: added only by
-/// `standalone_router`, since axum refuses two handlers for one route.
-fn shared_routes() -> Router<WebContext> {
-    Router::new()
-        .route("/flows/{namespace}/{id}", get(flows::one))
-        .route("/sync/status", get(system::sync_status))
-}
-
 /// Read endpoints.
 fn read_routes() -> Router<WebContext> {
     Router::new()
         .route("/flows", get(flows::list))
+        .route("/flows/{namespace}/{id}", get(flows::one))
+        .route("/sync/status", get(system::sync_status))
         .route("/flows/{namespace}/{id}/revisions", get(flows::revisions))
         .route("/executions", get(executions::search))
         .route("/executions/{id}", get(executions::one))
@@ -57,9 +52,12 @@ fn read_routes() -> Router<WebContext> {
         .route("/openapi.json", get(openapi::serve))
 }
 
-fn write_routes() -> Router<WebContext> {
+fn write_routes(max_upload_bytes: usize) -> Router<WebContext> {
+    // Starts carry uploaded files: a larger limit than other bodies (JSON inputs are still
+    // read with `MAX_BODY_BYTES`).
+    let start = post(actions::start).layer(DefaultBodyLimit::max(max_upload_bytes));
     Router::new()
-        .route("/executions/{namespace}/{id}", post(actions::start))
+        .route("/executions/{namespace}/{id}", start)
         .route("/executions/{id}/kill", post(actions::kill))
         .route("/executions/{id}/restart", post(actions::restart))
         .route("/executions/{id}/resume", post(actions::resume))
@@ -67,20 +65,20 @@ fn write_routes() -> Router<WebContext> {
 }
 
 /// `/api/v1/...` and `/metrics`, with the access policy of `ctx`, to merge beside the daemon's
-/// router (which serves `/api/v1/flows/{ns}/{id}` and `/api/v1/sync/status` itself).
+/// router (health and webhooks).
 pub fn router(ctx: WebContext) -> Router {
     build(ctx, read_routes())
 }
 
-/// `router` plus `/api/v1/flows/{ns}/{id}` and `/api/v1/sync/status`: the whole documented API,
-/// for a server without the daemon's router (tests, `bench/web_serve.rs`).
+/// The same as `router`, for a server without the daemon's router (tests, `bench/web_serve.rs`).
 pub fn standalone_router(ctx: WebContext) -> Router {
-    build(ctx, read_routes().merge(shared_routes()))
+    router(ctx)
 }
 
 fn build(ctx: WebContext, read: Router<WebContext>) -> Router {
     let read = read.route_layer(from_fn_with_state(ctx.clone(), access::require_read));
-    let write = write_routes().route_layer(from_fn_with_state(ctx.clone(), access::require_write));
+    let write = write_routes(ctx.max_upload_bytes)
+        .route_layer(from_fn_with_state(ctx.clone(), access::require_write));
     let api = read.merge(write).fallback(no_such_route);
     let metrics = Router::new()
         .route("/metrics", get(metrics::serve))

@@ -382,7 +382,9 @@ fn operation(route: &Route) -> Value {
     if route.body {
         op["requestBody"] = json!({"required": false, "content": {
             "application/json": {"schema": {"type": "object", "additionalProperties": true}},
-            "multipart/form-data": {"schema": {"type": "object", "additionalProperties": {"type": "string"}}}
+            // Text fields are input values; file parts are FILE inputs (stored, passed as URI).
+            "multipart/form-data": {"schema": {"type": "object", "additionalProperties":
+                {"anyOf": [{"type": "string"}, {"type": "string", "format": "binary"}]}}}
         }});
     }
     op

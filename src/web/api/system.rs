@@ -21,6 +21,8 @@ pub struct SyncReport {
     pub status: Option<SyncStatus>,
     /// Each flow file's status.
     pub flows: Vec<FlowSyncStatus>,
+    /// The revision the live registry of this process serves (none without a sync loop).
+    pub live_revision: Option<String>,
 }
 
 /// Reads the sync report from the store.
@@ -46,6 +48,10 @@ pub async fn sync_report(ctx: &WebContext) -> Result<SyncReport, Problem> {
             s
         }),
         flows,
+        live_revision: ctx
+            .registry
+            .as_ref()
+            .and_then(|r| r.snapshot().revision().map(str::to_string)),
     })
 }
 

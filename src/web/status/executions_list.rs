@@ -70,6 +70,9 @@ fn page_link(query: &ExecutionQuery, page: i64, label: &str) -> String {
     )
 }
 
+/// Matching executions counted for the pager at most: the count stays cheap at any size.
+const COUNT_CAP: i64 = 10_000;
+
 /// `GET /ui/executions`.
 pub async fn show(State(ctx): State<WebContext>, Query(query): Query<ExecutionQuery>) -> Response {
     let (filter, page) = match query.to_filter() {
@@ -78,7 +81,7 @@ pub async fn show(State(ctx): State<WebContext>, Query(query): Query<ExecutionQu
     };
     let loaded = tokio::try_join!(
         ctx.store.search_executions(&filter, page),
-        ctx.store.count_executions(&filter)
+        ctx.store.count_executions_capped(&filter, COUNT_CAP + 1)
     );
     let (executions, total) = match loaded {
         Ok(v) => v,
@@ -91,19 +94,27 @@ pub async fn show(State(ctx): State<WebContext>, Query(query): Query<ExecutionQu
         }
     };
     let number = query.page.unwrap_or(1);
+    // Past the cap the total is not counted: "more than" and an open-ended next page.
+    let capped = total > COUNT_CAP;
     let last = ((total + page.limit - 1) / page.limit).max(1);
     let prev = if number > 1 {
         page_link(&query, number - 1, "← newer")
     } else {
         String::new()
     };
-    let next = if number < last {
+    let more = executions.len() as i64 == page.limit;
+    let next = if number < last || (capped && more) {
         page_link(&query, number + 1, "older →")
     } else {
         String::new()
     };
+    let info = if capped {
+        format!("page {number} · more than {COUNT_CAP} executions")
+    } else {
+        format!("page {number} of {last} · {total} executions")
+    };
     let body = format!(
-        "<h1>Executions</h1>{}{}<div class=\"pager\">{prev}<span class=\"muted\" id=\"page-info\">page {number} of {last} · {total} executions</span>{next}</div>",
+        "<h1>Executions</h1>{}{}<div class=\"pager\">{prev}<span class=\"muted\" id=\"page-info\">{info}</span>{next}</div>",
         form(&query),
         executions_table(&executions, true),
     );

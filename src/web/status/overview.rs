@@ -9,15 +9,31 @@ use axum::response::Response;
 use chrono::{Duration as Span, Utc};
 
 use super::html::{Section, badge, error_page, esc, respond, seg, sha, time};
-use crate::store::model::{FlowRevision, FlowSyncStatus, State as RunState, WorkerInfo};
+use crate::store::model::{
+    CommitDetails, FlowRevision, FlowSyncStatus, State as RunState, WorkerInfo,
+};
 use crate::web::api::context::WebContext;
 use crate::web::api::system::{SyncReport, sync_report};
 
-/// Author and time of a commit, found among the revisions it deployed.
-fn commit_line(revision: Option<&str>, flows: &[FlowRevision]) -> String {
+/// A commit: its sha, then message, author and time from the sync status, or else the author
+/// and time found among the revisions it deployed.
+fn commit_line(
+    revision: Option<&str>,
+    details: Option<&CommitDetails>,
+    flows: &[FlowRevision],
+) -> String {
     let Some(commit) = revision else {
         return "—".into();
     };
+    if let Some(d) = details {
+        return format!(
+            "{} <span class=\"commit-message\">{}</span> <span class=\"muted\">by {} · {}</span>",
+            sha(Some(commit)),
+            esc(&d.message),
+            esc(&d.author),
+            time(d.time)
+        );
+    }
     let deployed = flows.iter().find(|f| f.commit.as_deref() == Some(commit));
     let detail = deployed
         .map(|f| {
@@ -55,12 +71,20 @@ fn repo_card(report: &SyncReport, flows: &[FlowRevision]) -> String {
         "<section class=\"card\" id=\"repo\"><h2>Repository</h2><dl>\
 <dt>URL</dt><dd>{}</dd><dt>Branch</dt><dd>{}</dd>\
 <dt>Condition</dt><dd class=\"cond-{}\">{cond}</dd>\
-<dt>Applied</dt><dd>{}</dd><dt>Attempted</dt><dd>{}</dd><dt>Updated</dt><dd>{}</dd></dl>{problem}</section>",
+<dt>Applied</dt><dd id=\"applied-commit\">{}</dd><dt>Attempted</dt><dd id=\"attempted-commit\">{}</dd><dt>Updated</dt><dd>{}</dd></dl>{problem}</section>",
         esc(report.repo.as_deref().unwrap_or(&status.repo)),
         esc(report.branch.as_deref().unwrap_or("—")),
         cond.to_ascii_lowercase(),
-        commit_line(status.last_applied_revision.as_deref(), flows),
-        commit_line(status.last_attempted_revision.as_deref(), flows),
+        commit_line(
+            status.last_applied_revision.as_deref(),
+            status.last_applied_commit.as_ref(),
+            flows
+        ),
+        commit_line(
+            status.last_attempted_revision.as_deref(),
+            status.last_attempted_commit.as_ref(),
+            flows
+        ),
         time(status.updated_at),
     )
 }
