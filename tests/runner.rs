@@ -2,6 +2,7 @@
 //! logs streamed, Kestra's output protocol applied and output files collected.
 
 mod docker;
+mod docker_cleanup;
 mod process;
 
 use std::path::{Path, PathBuf};

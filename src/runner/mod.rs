@@ -34,7 +34,8 @@ use tokio_util::sync::CancellationToken;
 pub use error::RunnerError;
 pub use outcome::{CommandOutcome, Level, LogLine, Metric};
 pub use spec::{
-    CommandSpec, DockerOptions, EXECUTION_LABEL, PullPolicy, RunnerConfig, TASKRUN_LABEL,
+    CommandSpec, DELETE_LABEL, DockerOptions, EXECUTION_LABEL, PullPolicy, RunnerConfig,
+    TASKRUN_LABEL,
 };
 pub use workdir::{CONTAINER_WORK_ROOT, OUTPUT_DIR_NAME, WorkPaths, work_paths};
 

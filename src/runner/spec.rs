@@ -139,3 +139,6 @@ impl DockerOptions {
 pub const EXECUTION_LABEL: &str = "baton.execution";
 /// Label carrying the task run id of a baton container; its presence marks baton containers.
 pub const TASKRUN_LABEL: &str = "baton.taskrun";
+/// Label saying whether a baton container is to be removed after its run (`true`/`false`), so
+/// the start-up sweep never removes one a flow asked to keep (`delete: false`).
+pub const DELETE_LABEL: &str = "baton.delete";

@@ -7,6 +7,7 @@
 //! whose lease was lost is stopped and never reported, so no result is written twice.
 
 mod config;
+mod containers;
 mod error;
 mod execution;
 mod leases;

@@ -11,6 +11,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
 use super::config::WorkerConfig;
+use super::containers;
 use super::error::WorkerError;
 use super::execution::{Shared, run_claimed};
 use super::leases::{self, Running};
@@ -82,6 +83,7 @@ impl Worker {
                 source,
             })?;
         self.register().await?;
+        containers::sweep_in_background(self.facilities.docker.clone(), self.id.clone());
         let running = Running::default();
         let stop_heartbeat = CancellationToken::new();
         let heartbeat = tokio::spawn(leases::heartbeat_loop(
@@ -102,6 +104,7 @@ impl Worker {
         self.claim_loop(&shared, &running, &mut tasks, &mut shutdown)
             .await;
         self.drain(&running, &mut tasks).await;
+        containers::settle(self.config.shutdown_grace, &self.id).await;
         stop_heartbeat.cancel();
         let _ = heartbeat.await;
         Ok(())

@@ -14,7 +14,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::{output_content, run, spec};
 
-const IMAGE: &str = "baton-test-busybox:latest";
+pub(super) const IMAGE: &str = "baton-test-busybox:latest";
 
 /// Builds the test image once per test process; the error says why it could not be built.
 fn test_image() -> &'static Result<(), String> {
@@ -34,7 +34,7 @@ fn test_image() -> &'static Result<(), String> {
 }
 
 /// The engine, or `None` (after printing why) when no engine is reachable.
-async fn engine() -> Option<Docker> {
+pub(super) async fn engine() -> Option<Docker> {
     let docker = match docker::connect().await {
         Ok(docker) => docker,
         Err(error) => {
@@ -48,7 +48,7 @@ async fn engine() -> Option<Docker> {
     Some(docker)
 }
 
-fn in_busybox(commands: &[&str]) -> (CommandSpec, String) {
+pub(super) fn in_busybox(commands: &[&str]) -> (CommandSpec, String) {
     let execution = uuid::Uuid::new_v4().to_string();
     let mut options = DockerOptions::new(IMAGE);
     options.pull_policy = PullPolicy::Never;
@@ -65,7 +65,7 @@ fn in_busybox(commands: &[&str]) -> (CommandSpec, String) {
     )
 }
 
-async fn containers_of(docker: &Docker, execution: &str) -> Vec<String> {
+pub(super) async fn containers_of(docker: &Docker, execution: &str) -> Vec<String> {
     let filters = HashMap::from([(
         "label".to_owned(),
         vec![format!("{}={execution}", runner::EXECUTION_LABEL)],
@@ -79,6 +79,16 @@ async fn containers_of(docker: &Docker, execution: &str) -> Vec<String> {
         .await
         .expect("list containers");
     containers.into_iter().filter_map(|c| c.id).collect()
+}
+
+/// Waits for the background removal of the containers of `execution` (the outcome is reported
+/// before it ends); fails with `what` if they are still there after 20 s.
+pub(super) async fn removed_soon(docker: &Docker, execution: &str, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !containers_of(docker, execution).await.is_empty() {
+        assert!(Instant::now() < deadline, "{what}: still there after 20 s");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 #[tokio::test]
@@ -99,10 +109,7 @@ async fn docker_run_logs_stdout_and_stderr_and_reports_the_exit_code() {
             .iter()
             .any(|l| l.message == "oops" && l.level == runner::Level::Warn)
     );
-    assert!(
-        containers_of(&engine, &execution).await.is_empty(),
-        "container removed after the run"
-    );
+    removed_soon(&engine, &execution, "container removed after the run").await;
 }
 
 #[tokio::test]
@@ -228,10 +235,7 @@ async fn docker_labels_and_hardening_are_present_during_the_run() {
     assert_eq!(host.memory, Some(64 * 1024 * 1024));
     assert_eq!(host.nano_cpus, Some(500_000_000));
     assert_eq!(running.await.expect("join").expect("run"), 0);
-    assert!(
-        containers_of(&engine, &execution).await.is_empty(),
-        "container removed after the run"
-    );
+    removed_soon(&engine, &execution, "container removed after the run").await;
 }
 
 #[tokio::test]
@@ -268,10 +272,7 @@ async fn docker_timeout_stops_and_removes_the_container() {
     );
     assert_ne!(outcome.exit_code, 0);
     assert!(ran.messages().contains(&"started"));
-    assert!(
-        containers_of(&engine, &execution).await.is_empty(),
-        "container removed after timeout"
-    );
+    removed_soon(&engine, &execution, "container removed after timeout").await;
 }
 
 #[tokio::test]
@@ -289,10 +290,7 @@ async fn docker_cancel_stops_and_removes_the_container() {
     });
     let ran = run(&spec, cancel).await;
     assert!(ran.outcome().cancelled);
-    assert!(
-        containers_of(&engine, &execution).await.is_empty(),
-        "a stopped run is always removed"
-    );
+    removed_soon(&engine, &execution, "a stopped run is always removed").await;
 }
 
 #[tokio::test]

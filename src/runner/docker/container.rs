@@ -1,5 +1,6 @@
-//! One container's life: create (working directory uploaded, labels, limits, hardened), start,
-//! follow logs while waiting for the exit, copy the working directory back, remove.
+//! One container's life: create (labels, limits, hardened; the image pulled only when the
+//! engine says it is missing), upload the working directory while attaching, start, follow
+//! logs while waiting for the exit, copy the outputs back. Removal is the caller's.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -10,41 +11,30 @@ use bollard::container::LogOutput;
 use bollard::errors::Error as DockerError;
 use bollard::models::{ContainerCreateBody, HostConfig};
 use bollard::query_parameters::{
-    AttachContainerOptionsBuilder, DownloadFromContainerOptionsBuilder, InspectContainerOptions,
-    RemoveContainerOptionsBuilder, StopContainerOptionsBuilder, UploadToContainerOptionsBuilder,
-    WaitContainerOptions,
+    AttachContainerOptionsBuilder, CreateContainerOptions, InspectContainerOptions,
+    StartContainerOptions, StopContainerOptionsBuilder, WaitContainerOptions,
 };
 use futures::StreamExt;
-use tokio::io::AsyncWriteExt;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use super::archive;
+use super::{copy, docker_error, docker_host, image};
 use crate::runner::collector::{self, Collected, Stream, StreamLines};
 use crate::runner::error::RunnerError;
 use crate::runner::outcome::{CommandOutcome, LogLine};
 use crate::runner::output_files;
 use crate::runner::size::parse_size;
-use crate::runner::spec::{CommandSpec, DockerOptions, TASKRUN_LABEL};
-use crate::runner::workdir::{container_work_dir, work_paths};
+use crate::runner::spec::{CommandSpec, DELETE_LABEL, DockerOptions, PullPolicy, TASKRUN_LABEL};
+use crate::runner::workdir::work_paths;
 
 /// Seconds between SIGTERM and SIGKILL when a container is stopped.
 const STOP_GRACE_SECONDS: i32 = 2;
 /// How long logs may keep arriving once the container has exited.
 const DRAIN_GRACE: Duration = Duration::from_secs(5);
-/// Name of the archive downloaded into the working directory, removed once extracted.
-const DOWNLOAD_NAME: &str = ".baton-download.tar";
 
-fn docker_error(operation: &'static str, target: &str) -> impl FnOnce(DockerError) -> RunnerError {
-    let target = target.to_owned();
-    move |error| RunnerError::Docker {
-        operation,
-        target,
-        reason: error.to_string(),
-    }
-}
-
-/// Creates the container; returns its id.
+/// Creates the container; returns its id. The create request itself tells whether the image
+/// is there (no separate inspect round trip): a missing one is pulled (`IF_NOT_PRESENT`) or
+/// reported (`NEVER`); `ALWAYS` pulls first.
 pub(super) async fn create(
     docker: &Docker,
     spec: &CommandSpec,
@@ -52,28 +42,32 @@ pub(super) async fn create(
     work_dir: &Path,
 ) -> Result<String, RunnerError> {
     let config = config(spec, options, work_dir)?;
-    let created = docker
-        .create_container(
-            None::<bollard::query_parameters::CreateContainerOptions>,
-            config,
-        )
+    if options.pull_policy == PullPolicy::Always {
+        image::pull(docker, &options.image).await?;
+    }
+    let created = match docker
+        .create_container(None::<CreateContainerOptions>, config.clone())
         .await
-        .map_err(docker_error("create container", &options.image))?;
-    Ok(created.id)
-}
-
-/// Copies the host working directory into the created container.
-pub(super) async fn upload(docker: &Docker, id: &str, work_dir: &Path) -> Result<(), RunnerError> {
-    let container_dir = container_work_dir(work_dir);
-    let source = work_dir.to_path_buf();
-    let tar = tokio::task::spawn_blocking(move || archive::pack(&source, &container_dir))
-        .await
-        .map_err(|error| RunnerError::io(work_dir)(std::io::Error::other(error)))??;
-    let options = UploadToContainerOptionsBuilder::new().path("/").build();
-    docker
-        .upload_to_container(id, Some(options), bollard::body_full(tar.into()))
-        .await
-        .map_err(docker_error("upload working directory to", id))
+    {
+        Err(error) if image::is_missing(&error) => match options.pull_policy {
+            PullPolicy::Never => {
+                return Err(RunnerError::ImageMissing {
+                    image: options.image.clone(),
+                    host: docker_host(),
+                });
+            }
+            PullPolicy::IfNotPresent | PullPolicy::Always => {
+                image::pull(docker, &options.image).await?;
+                docker
+                    .create_container(None::<CreateContainerOptions>, config)
+                    .await
+            }
+        },
+        other => other,
+    };
+    Ok(created
+        .map_err(docker_error("create container", &options.image))?
+        .id)
 }
 
 /// The container's configuration: the interpreter and script as command, no privileges, no
@@ -99,6 +93,7 @@ fn config(
             .file_name()
             .map_or_else(String::new, |name| name.to_string_lossy().into_owned())
     });
+    labels.insert(DELETE_LABEL.to_owned(), options.delete.to_string());
     let mut cmd = spec.interpreter.clone();
     cmd.push(spec.script());
     let host_config = HostConfig {
@@ -141,7 +136,8 @@ fn config(
     })
 }
 
-/// Starts the container and sees it through to its outcome (the container is left in place).
+/// Uploads the working directory, starts the container and sees it through to its outcome
+/// (the container is left in place).
 pub(super) async fn drive(
     docker: &Docker,
     id: &str,
@@ -157,14 +153,18 @@ pub(super) async fn drive(
         .stdout(true)
         .stderr(true)
         .build();
-    let attached = docker
-        .attach_container(id, Some(options))
-        .await
-        .map_err(docker_error("attach to container", id))?;
+    // Both are needed before the start and neither needs the other: one round trip saved.
+    let attach = async {
+        docker
+            .attach_container(id, Some(options))
+            .await
+            .map_err(docker_error("attach to container", id))
+    };
+    let (attached, ()) = tokio::try_join!(attach, copy::upload(docker, id, work_dir))?;
     let (sender, collector) = collector::start(logs);
     let follower = tokio::spawn(follow_output(attached.output, sender));
     docker
-        .start_container(id, None::<bollard::query_parameters::StartContainerOptions>)
+        .start_container(id, None::<StartContainerOptions>)
         .await
         .map_err(docker_error("start container", id))?;
 
@@ -190,7 +190,7 @@ pub(super) async fn drive(
         metrics,
         stderr_seen,
     } = collector.await.unwrap_or_default();
-    copy_back(docker, id, work_dir).await?;
+    copy::copy_back(docker, id, work_dir, !spec.output_files.is_empty()).await?;
     let output_files = output_files::collect(work_dir, &spec.output_files).await?;
     Ok(CommandOutcome {
         exit_code,
@@ -262,46 +262,4 @@ async fn follow_output(
     }
     stdout.finish(&sender).await;
     stderr.finish(&sender).await;
-}
-
-/// Downloads the container's working directory into the host one (outputs written there by
-/// the commands), streaming the archive to disk rather than memory.
-async fn copy_back(docker: &Docker, id: &str, work_dir: &Path) -> Result<(), RunnerError> {
-    let options = DownloadFromContainerOptionsBuilder::new()
-        .path(&container_work_dir(work_dir))
-        .build();
-    let mut chunks = docker.download_from_container(id, Some(options));
-    let archive_path = work_dir.join(DOWNLOAD_NAME);
-    let mut file = tokio::fs::File::create(&archive_path)
-        .await
-        .map_err(RunnerError::io(&archive_path))?;
-    while let Some(chunk) = chunks.next().await {
-        let chunk = chunk.map_err(docker_error("download working directory from", id))?;
-        file.write_all(&chunk)
-            .await
-            .map_err(RunnerError::io(&archive_path))?;
-    }
-    file.flush().await.map_err(RunnerError::io(&archive_path))?;
-    drop(file);
-    let (archive, target) = (archive_path.clone(), work_dir.to_path_buf());
-    let unpacked = tokio::task::spawn_blocking(move || archive::unpack(&archive, &target))
-        .await
-        .map_err(|error| RunnerError::io(&archive_path)(std::io::Error::other(error)));
-    let _ = tokio::fs::remove_file(&archive_path).await;
-    unpacked?
-}
-
-/// Removes the container (and its anonymous volumes), whatever its state.
-pub(super) async fn remove(docker: &Docker, id: &str) -> Result<(), RunnerError> {
-    let options = RemoveContainerOptionsBuilder::new()
-        .force(true)
-        .v(true)
-        .build();
-    match docker.remove_container(id, Some(options)).await {
-        Ok(())
-        | Err(DockerError::DockerResponseServerError {
-            status_code: 404, ..
-        }) => Ok(()),
-        Err(error) => Err(docker_error("remove container", id)(error)),
-    }
 }

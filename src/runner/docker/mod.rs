@@ -1,15 +1,19 @@
 //! The `docker` runner (bollard): the working directory is copied into a fresh container (no
 //! host binds, so a remote `DOCKER_HOST` works), logs are followed while `wait_container` decides
-//! when the run is over, then the working directory is copied back and output files collected.
+//! when the run is over, then the outputs are copied back and collected, and the container is
+//! removed in the background (see `removal`).
 
 mod archive;
 mod container;
+mod copy;
 mod image;
 mod orphans;
+mod removal;
 
 use std::path::Path;
 
 use bollard::Docker;
+use bollard::errors::Error as DockerError;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
@@ -18,6 +22,20 @@ use super::outcome::{CommandOutcome, LogLine};
 use super::spec::{CommandSpec, DockerOptions};
 
 pub use orphans::remove_orphans;
+pub use removal::{removals_settled, sweep_exited};
+
+/// Maps a bollard error to a runner error naming the operation and its target.
+pub(super) fn docker_error(
+    operation: &'static str,
+    target: &str,
+) -> impl FnOnce(DockerError) -> RunnerError {
+    let target = target.to_owned();
+    move |error| RunnerError::Docker {
+        operation,
+        target,
+        reason: error.to_string(),
+    }
+}
 
 /// Where the Docker client connects: `DOCKER_HOST`, or the default local socket.
 pub fn docker_host() -> String {
@@ -70,7 +88,9 @@ pub async fn run(
     run_with(&docker, spec, options, work_dir, logs, cancel).await
 }
 
-/// Runs `spec` in a container on an already connected engine.
+/// Runs `spec` in a container on an already connected engine. The outcome is returned as soon
+/// as the outputs are back; the container is then removed in the background (always when the
+/// run was stopped, else unless `delete` is false).
 pub async fn run_with(
     docker: &Docker,
     spec: &CommandSpec,
@@ -80,32 +100,24 @@ pub async fn run_with(
     cancel: CancellationToken,
 ) -> Result<CommandOutcome, RunnerError> {
     super::workdir::prepare(spec, work_dir).await?;
-    image::ensure(docker, &options.image, options.pull_policy).await?;
     let id = container::create(docker, spec, options, work_dir).await?;
+    // Armed until the run is over, so a run dropped half-way (a worker aborting the task) does
+    // not leave its container running on.
     let guard = RemoveOnDrop {
         docker: docker.clone(),
         id: Some(id.clone()),
     };
-    let result = match container::upload(docker, &id, work_dir).await {
-        Ok(()) => container::drive(docker, &id, spec, work_dir, logs, cancel).await,
-        Err(error) => Err(error),
-    };
+    let result = container::drive(docker, &id, spec, work_dir, logs, cancel).await;
     let stopped = result
         .as_ref()
         .map_or(true, |outcome| outcome.timed_out || outcome.cancelled);
-    guard.disarm();
-    if options.delete || stopped {
-        let removed = container::remove(docker, &id).await;
-        // A failed run reports its own error; a removal failure only surfaces on success.
-        if let (Ok(_), Err(error)) = (&result, removed) {
-            return Err(error);
-        }
+    if !options.delete && !stopped {
+        guard.disarm();
     }
     result
 }
 
-/// Removes the container if the run's future is dropped half-way (a worker aborting the task),
-/// so an abandoned container does not run on; `remove_orphans` covers a crashed process.
+/// Hands the container to the background removal when dropped, unless disarmed.
 struct RemoveOnDrop {
     docker: Docker,
     id: Option<String>,
@@ -119,13 +131,8 @@ impl RemoveOnDrop {
 
 impl Drop for RemoveOnDrop {
     fn drop(&mut self) {
-        let (Some(id), Ok(runtime)) = (self.id.take(), tokio::runtime::Handle::try_current())
-        else {
-            return;
-        };
-        let docker = self.docker.clone();
-        runtime.spawn(async move {
-            let _ = container::remove(&docker, &id).await;
-        });
+        if let Some(id) = self.id.take() {
+            removal::remove_in_background(self.docker.clone(), id);
+        }
     }
 }

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use bollard::Docker;
 use bollard::query_parameters::ListContainersOptionsBuilder;
 
-use super::container::remove;
+use super::removal::remove;
 use crate::runner::error::RunnerError;
 use crate::runner::spec::{EXECUTION_LABEL, TASKRUN_LABEL};
 

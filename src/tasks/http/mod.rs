@@ -1,7 +1,8 @@
-//! HTTP tasks: `Request` (the response becomes outputs `code`, `headers`, `body`, with a bounded
-//! body size) and `Download` (the body streams to a file stored in the file store, output `uri`).
+//! HTTP tasks: `Request` (`formData` url-encoded or multipart with file parts; the response
+//! becomes outputs `code`, `headers`, `body`, with a bounded body size) and `Download` (the body streams to a file stored in the file store, output `uri`).
 
 mod download;
+mod multipart;
 mod options;
 mod request;
 
@@ -40,7 +41,14 @@ pub(crate) async fn run(
     let log = TaskLog(logs);
     let result = match &rendered.value.kind {
         TaskKind::HttpRequest(request) => {
-            request::run(request, &invocation.key.task_id, &log, cancel).await
+            request::run(
+                request,
+                &facilities.files,
+                &invocation.key.task_id,
+                &log,
+                cancel,
+            )
+            .await
         }
         TaskKind::HttpDownload(download) => {
             download::run(download, invocation, facilities, &log, cancel).await

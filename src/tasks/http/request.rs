@@ -6,8 +6,10 @@ use reqwest::header::{CONTENT_TYPE, HeaderName, HeaderValue};
 use serde_json::{Map, Value};
 use tokio_util::sync::CancellationToken;
 
+use super::multipart::{self, text_of};
 use super::options::HttpOptions;
 use super::{TaskLog, display_uri, headers_output, method};
+use crate::files::FileStore;
 use crate::runner::Level;
 use crate::spec::kinds::http::Request;
 use crate::tasks::error::WorkerTaskError;
@@ -16,9 +18,11 @@ use crate::tasks::result::{Ending, TaskResult};
 /// Largest response body a `Request` keeps in its outputs (10 MiB).
 pub const MAX_RESPONSE_BYTES: usize = 10 * 1024 * 1024;
 
-/// Sends the request and reads the response.
+/// Sends the request and reads the response; file parts of a multipart `formData` come from
+/// `files`.
 pub(crate) async fn run(
     task: &Request,
+    files: &FileStore,
     task_id: &str,
     log: &TaskLog,
     cancel: CancellationToken,
@@ -42,7 +46,7 @@ pub(crate) async fn run(
             .map_err(|e| property(task_id, "headers", format!("{name}: {e}")))?;
         request = request.header(name, value);
     }
-    request = body(request, task, task_id)?;
+    request = body(request, task, files, task_id).await?;
     let response = tokio::select! {
         response = request.send() => response.map_err(|e| http_error(describe(&e)))?,
         () = cancel.cancelled() => return Ok(killed()),
@@ -78,25 +82,19 @@ pub(crate) async fn run(
     })
 }
 
-/// Adds `body` (text as is, other JSON serialized), or `formData` url-encoded, and the content
-/// type.
-fn body(
+/// Adds `body` (text as is, other JSON serialized), or `formData` (multipart when the content
+/// type says so, else url-encoded), and the content type.
+async fn body(
     mut request: reqwest::RequestBuilder,
     task: &Request,
+    files: &FileStore,
     task_id: &str,
 ) -> Result<reqwest::RequestBuilder, WorkerTaskError> {
     if let Some(form) = &task.form_data {
-        if task
-            .content_type
-            .as_deref()
-            .is_some_and(|t| t.starts_with("multipart/"))
-        {
-            return Err(property(
-                task_id,
-                "contentType",
-                "multipart form data is not supported; use application/x-www-form-urlencoded"
-                    .to_owned(),
-            ));
+        if multipart::is_multipart(task.content_type.as_deref()) {
+            // reqwest sets `multipart/form-data; boundary=...` itself: the boundary is needed.
+            let form = multipart::form(files, form, task_id).await?;
+            return Ok(request.multipart(form));
         }
         let pairs: Vec<(String, String)> =
             form.iter().map(|(k, v)| (k.clone(), text_of(v))).collect();
@@ -112,14 +110,6 @@ fn body(
         request = request.header(CONTENT_TYPE, content_type);
     }
     Ok(request)
-}
-
-/// A JSON value as request text: strings as they are, the rest serialized.
-fn text_of(value: &Value) -> String {
-    match value {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
 }
 
 /// The body, refusing to read beyond `MAX_RESPONSE_BYTES`.

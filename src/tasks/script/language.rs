@@ -1,11 +1,12 @@
 //! From a rendered script task to what runs: the interpreter, the commands (a `script` becomes a
-//! file in the working directory run by the language's program), Python dependencies, and the
-//! properties every script task shares.
+//! file in the working directory run by the language's program), Python and Node dependencies,
+//! and the properties every script task shares.
 
 use std::collections::BTreeMap;
 
 use serde_json::Value;
 
+use super::node_env;
 use super::python_env::{PackageManager, install_commands, shell_quote};
 use crate::spec::kinds::script::{Commands, LegacyPython, Script, ScriptOptions};
 use crate::spec::{Task, TaskKind};
@@ -86,6 +87,15 @@ pub(crate) fn plan(task: &Task, script_name: &str) -> Result<ScriptPlan, WorkerT
             reason,
         })
     };
+    let node_manager = |name: &Option<String>| {
+        node_env::check_package_manager(name.as_deref()).map_err(|reason| {
+            WorkerTaskError::Property {
+                task_id: task.id.clone(),
+                property: "packageManager".to_owned(),
+                reason,
+            }
+        })
+    };
     Ok(match &task.kind {
         K::ShellCommands(c) => commands_plan(c, Vec::new(), true),
         K::ShellScript(s) => {
@@ -101,8 +111,15 @@ pub(crate) fn plan(task: &Task, script_name: &str) -> Result<ScriptPlan, WorkerT
             let install = install_commands(&s.dependencies, manager(&s.package_manager)?, PYTHON);
             script_plan(s, install, PYTHON, &format!("{script_name}.py"))
         }
-        K::NodeCommands(c) => commands_plan(c, Vec::new(), true),
-        K::NodeScript(s) => script_plan(s, Vec::new(), NODE, &format!("{script_name}.js")),
+        K::NodeCommands(c) => {
+            node_manager(&c.package_manager)?;
+            commands_plan(c, node_env::install_commands(&c.dependencies), true)
+        }
+        K::NodeScript(s) => {
+            node_manager(&s.package_manager)?;
+            let install = node_env::install_commands(&s.dependencies);
+            script_plan(s, install, NODE, &format!("{script_name}.js"))
+        }
         K::LegacyPython(p) => legacy_python_plan(p),
         _ => {
             return Err(WorkerTaskError::NotWorkerTask {

@@ -7,6 +7,7 @@
 
 mod input_files;
 mod language;
+mod node_env;
 mod outcome;
 mod python_env;
 pub mod runner_choice;
