@@ -1,4 +1,5 @@
 mod engine;
+mod faults;
 mod files;
 mod gitops;
 mod hostile;
