@@ -9,7 +9,7 @@ scenario_disk_full() {
   mkdir -p "$mnt"
   mount -t tmpfs -o size=2m tmpfs "$mnt" || { result disk_full ok=0 reason=mount-failed; return 1; }
   db="$mnt/baton.db"; data_dir="$mnt/data"
-  printf 'id: w\nnamespace: faults\ntasks:\n  - id: step\n    type: io.kestra.plugin.scripts.shell.Commands\n    taskRunner: {type: io.kestra.plugin.core.runner.Process}\n    outputFiles: [out.txt]\n    commands: ["head -c 20000 /dev/urandom | base64 > out.txt", "echo ok"]\n' \
+  printf 'id: w\nnamespace: faults\ntasks:\n  - id: step\n    type: io.kestra.plugin.scripts.shell.Commands\n    taskRunner: {type: io.kestra.plugin.core.runner.Process}\n    outputFiles: [out.txt]\n    commands: ["head -c 1500 /dev/urandom | base64 > out.txt", "echo ok"]\n' \
     > "$repo/flows/faults/w.yaml"
   commit_repo
   local ok=1 notes="" i id

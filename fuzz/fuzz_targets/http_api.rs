@@ -173,7 +173,11 @@ fn request(data: &[u8]) -> Option<Request<Body>> {
             "/api/v1/git/webhook".into(),
             Some(("x-gitlab-token", extra)),
         ),
-        _ => (Method::GET, format!("/{tail}"), Some(("authorization", extra))),
+        _ => (
+            Method::GET,
+            format!("/{tail}"),
+            Some(("authorization", extra)),
+        ),
     };
     let mut builder = Request::builder().method(method).uri(uri);
     if !content_type.is_empty() {
@@ -192,7 +196,12 @@ fuzz_target!(|data: &[u8]| {
     let path = request.uri().path().to_string();
     let world = world();
     world.runtime.block_on(async {
-        let response = world.app.clone().oneshot(request).await.expect("infallible");
+        let response = world
+            .app
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("infallible");
         let status = response.status();
         assert!(status.as_u16() != 500, "500 for {path}: {data:?}");
         if path.starts_with("/api/") && !status.is_success() && status.as_u16() != 204 {

@@ -27,7 +27,12 @@ fn schedule_flow(id: &str, policy: &str) -> String {
 /// SQLite store, its clock at `start`.
 async fn scheduler_at(
     start: &str,
-) -> (tempfile::TempDir, Arc<dyn Store>, Scheduler, Arc<ManualClock>) {
+) -> (
+    tempfile::TempDir,
+    Arc<dyn Store>,
+    Scheduler,
+    Arc<ManualClock>,
+) {
     let dir = tempfile::tempdir().expect("tempdir");
     for policy in ["ALL", "LAST", "NONE"] {
         let id = policy.to_lowercase();
@@ -69,7 +74,10 @@ async fn evaluate_at(
         let mut done = e.clone();
         done.state = State::Success;
         done.version += 1;
-        store.apply(&Transition::execution(done)).await.expect("apply");
+        store
+            .apply(&Transition::execution(done))
+            .await
+            .expect("apply");
     }
     fired
 }
@@ -138,8 +146,16 @@ async fn a_clock_jumping_forward_fires_missed_ticks_per_policy_once() {
     // The clock leaps 30 minutes (a suspended VM resumes).
     let fired = evaluate_at(&store, &s, &clock, "2025-06-01T10:30:10Z").await;
     assert_eq!(count(&fired, "all"), 30, "ALL: 10:01 .. 10:30");
-    assert_eq!(count(&fired, "last"), 2, "LAST: the newest missed (10:29) and the on-time 10:30");
-    assert_eq!(count(&fired, "none"), 1, "NONE: only the on-time 10:30 tick");
+    assert_eq!(
+        count(&fired, "last"),
+        2,
+        "LAST: the newest missed (10:29) and the on-time 10:30"
+    );
+    assert_eq!(
+        count(&fired, "none"),
+        1,
+        "NONE: only the on-time 10:30 tick"
+    );
     // Back 20 minutes, then forward past the leap: nothing before 10:31 fires again.
     evaluate_at(&store, &s, &clock, "2025-06-01T10:10:00Z").await;
     let after = evaluate_at(&store, &s, &clock, "2025-06-01T10:31:05Z").await;
