@@ -1,5 +1,6 @@
 mod engine;
 mod engine_features;
+mod faults;
 mod files;
 mod gitops;
 mod hostile;

@@ -134,3 +134,52 @@ fn trigger_variables(call: &WebhookCall) -> Value {
         "method": call.method,
     })
 }
+
+/// `trigger.parameters`: the query string's `key=value` pairs, percent-decoded, a key repeated
+/// as often as it is given.
+pub fn query_parameters(query: &str) -> BTreeMap<String, Vec<String>> {
+    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        out.entry(decode(k)).or_default().push(decode(v));
+    }
+    out
+}
+
+/// Percent-decoding of a query component (`+` is a space).
+fn decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
+                match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                    Some(b) => {
+                        out.push(b);
+                        i += 2;
+                    }
+                    None => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_parameters_are_decoded_and_repeated() {
+        let q = query_parameters("a=1&a=2&name=hello+world%21&flag");
+        assert_eq!(q["a"], vec!["1", "2"]);
+        assert_eq!(q["name"], vec!["hello world!"]);
+        assert_eq!(q["flag"], vec![""]);
+    }
+}

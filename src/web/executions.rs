@@ -9,7 +9,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-use crate::trigger::webhook::{WebhookCall, WebhookOutcome, handle};
+use crate::trigger::webhook::{WebhookCall, WebhookOutcome, handle, query_parameters};
 
 use super::{ApiError, AppState};
 
@@ -26,7 +26,7 @@ pub async fn webhook(
     let call = WebhookCall {
         method: method.to_string(),
         headers: header_map(&headers),
-        parameters: query_map(query.as_deref().unwrap_or_default()),
+        parameters: query_parameters(query.as_deref().unwrap_or_default()),
         body,
     };
     let outcome = handle(
@@ -61,51 +61,4 @@ fn header_map(headers: &HeaderMap) -> BTreeMap<String, Vec<String>> {
             .push(String::from_utf8_lossy(value.as_bytes()).into_owned());
     }
     out
-}
-
-fn query_map(query: &str) -> BTreeMap<String, Vec<String>> {
-    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for pair in query.split('&').filter(|p| !p.is_empty()) {
-        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        out.entry(decode(k)).or_default().push(decode(v));
-    }
-    out
-}
-
-/// Percent-decoding of a query component (`+` is a space).
-fn decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => {
-                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
-                match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
-                    Some(b) => {
-                        out.push(b);
-                        i += 2;
-                    }
-                    None => out.push(b'%'),
-                }
-            }
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn query_parameters_are_decoded_and_repeated() {
-        let q = query_map("a=1&a=2&name=hello+world%21&flag");
-        assert_eq!(q["a"], vec!["1", "2"]);
-        assert_eq!(q["name"], vec!["hello world!"]);
-        assert_eq!(q["flag"], vec![""]);
-    }
 }

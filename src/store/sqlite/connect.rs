@@ -8,7 +8,9 @@ use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
+use sqlx::Connection as _;
 use sqlx::SqlitePool;
+use sqlx::sqlite::SqliteConnection;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
 use crate::store::error::{StoreError, StoreResult};
@@ -54,6 +56,7 @@ pub(super) async fn connect(url: &str) -> StoreResult<Pools> {
     let options = base.journal_mode(SqliteJournalMode::Wal);
     let writer = SqlitePoolOptions::new()
         .max_connections(1)
+        .before_acquire(|conn, _| Box::pin(discard_if_stuck_in_transaction(conn)))
         .connect_with(options.clone())
         .await?;
     migrate(&writer).await?;
@@ -62,6 +65,22 @@ pub(super) async fn connect(url: &str) -> StoreResult<Pools> {
         .connect_with(options)
         .await?;
     Ok(Pools { writer, reader })
+}
+
+/// False (the pool closes it and opens another) for a connection sqlx still counts as inside a
+/// transaction once its queued rollback has run. When a COMMIT fails with SQLITE_FULL or an I/O
+/// error, SQLite rolls the transaction back itself; sqlx's own ROLLBACK then fails and its
+/// depth stays at 1, so every later `BEGIN` on that connection fails ("attempted to call
+/// begin_with at non-zero transaction depth") even after disk space returns. Found by
+/// `bench/faults` (disk_full); pinned by `faults::disk_full`.
+async fn discard_if_stuck_in_transaction(conn: &mut SqliteConnection) -> Result<bool, sqlx::Error> {
+    if !conn.is_in_transaction() {
+        return Ok(true);
+    }
+    // The rollback of a dropped transaction is queued on the connection's worker: a ping
+    // returns once it has run.
+    conn.ping().await?;
+    Ok(!conn.is_in_transaction())
 }
 
 /// `create_if_missing` creates the file, not its directory (`sqlite://data/baton.db`).
