@@ -218,7 +218,7 @@ async fn deployed(
         registry.clone(),
         ReconcileOptions::new("test"),
     );
-    let tree = Arc::new(DirTree::new(&dir.path().join("repo")).expect("tree"));
+    let tree = Arc::new(DirTree::new(dir.path().join("repo")).expect("tree"));
     let revision = Revision {
         id: "r1".into(),
         author: None,
