@@ -369,9 +369,9 @@ async fn verify_side_effects(
     paused: Option<&str>,
 ) -> Result<(), String> {
     if let Some(paused) = paused {
-        let e = tokio::time::timeout(Duration::from_secs(5), h.engine.wait_for(paused))
+        let e = tokio::time::timeout(Duration::from_secs(15), h.engine.wait_for(paused))
             .await
-            .map_err(|_| "the resumed execution did not end within 5 s".to_string())?
+            .map_err(|_| "the resumed execution did not end within 15 s".to_string())?
             .map_err(|e| e.to_string())?;
         if e.state != State::Success {
             return Err(format!("the resumed execution ended {}", e.state));

@@ -218,7 +218,7 @@ async fn deployed(
         registry.clone(),
         ReconcileOptions::new("test"),
     );
-    let tree = Arc::new(DirTree::new(&dir.path().join("repo")).expect("tree"));
+    let tree = Arc::new(DirTree::new(dir.path().join("repo")).expect("tree"));
     let revision = Revision {
         id: "r1".into(),
         author: None,
@@ -384,4 +384,32 @@ tasks:
     assert_eq!(lines.len(), 2, "{file}");
     assert!(lines[0].ends_with("INFO first tofile"), "{file}");
     assert!(lines[1].ends_with("INFO second"), "{file}");
+}
+
+#[test]
+fn baton_run_follows_create_new_execution_retries_to_the_last_execution() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let flow = dir.path().join("renew.yaml");
+    std::fs::write(
+        &flow,
+        "id: renewcli\nnamespace: features\ntasks:\n  - id: fail\n    type: io.kestra.plugin.core.execution.Fail\n    retry:\n      type: constant\n      behavior: CREATE_NEW_EXECUTION\n      maxAttempts: 2\n      interval: PT0.1S\n",
+    )
+    .expect("write");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_baton"))
+        .arg("run")
+        .arg(&flow)
+        .arg("--database")
+        .arg(format!("sqlite://{}", dir.path().join("b.db").display()))
+        .arg("--data-dir")
+        .arg(dir.path().join("data"))
+        .output()
+        .expect("baton runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert_eq!(
+        stdout.matches("ended RETRIED; retried as").count(),
+        1,
+        "{stdout}"
+    );
+    assert!(stdout.contains("ended FAILED"), "{stdout}");
 }

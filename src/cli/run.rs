@@ -109,7 +109,15 @@ async fn run_async(args: Args) -> anyhow::Result<ExitCode> {
             }
         })
     });
-    let done = engine.wait_for(&execution.id).await?;
+    let first = engine.wait_for(&execution.id).await?;
+    let json_only = args.json;
+    let done = engine
+        .follow_retries(first, |old, new| {
+            if !json_only {
+                println!("execution {} ended RETRIED; retried as {}", old.id, new.id);
+            }
+        })
+        .await?;
     if let Some(p) = printer {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         p.abort();

@@ -175,6 +175,45 @@ impl Engine {
         }
     }
 
+    /// Follows a chain of CREATE_NEW_EXECUTION retries: while `e` ended RETRIED, waits for the
+    /// execution that retries it; returns the last one (`on_retry` sees each new one).
+    pub async fn follow_retries(
+        &self,
+        mut e: Execution,
+        mut on_retry: impl FnMut(&Execution, &Execution),
+    ) -> Result<Execution, EngineError> {
+        let root = e.original_id.clone().unwrap_or(e.id.clone());
+        let filter = crate::store::ExecutionFilter {
+            namespace: Some(e.namespace.clone()),
+            flow_id: Some(e.flow_id.clone()),
+            ..Default::default()
+        };
+        while e.state == State::Retried {
+            let mut next = None;
+            // The retry is created just after the RETRIED state is stored.
+            for _ in 0..200 {
+                let found = self
+                    .inner
+                    .store
+                    .search_executions(&filter, crate::store::Page::first(100))
+                    .await?;
+                next = found
+                    .into_iter()
+                    .filter(|x| x.original_id.as_deref() == Some(root.as_str()))
+                    .filter(|x| x.created >= e.created && x.id != e.id)
+                    .min_by_key(|x| x.created);
+                if next.is_some() {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            let Some(next) = next else { return Ok(e) };
+            on_retry(&e, &next);
+            e = self.wait_for(&next.id).await?;
+        }
+        Ok(e)
+    }
+
     /// Waits until an execution is in one of `states` (polling the store).
     pub async fn wait_for_state(
         &self,
