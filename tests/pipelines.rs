@@ -180,7 +180,8 @@ pub struct Pipeline {
     pub engine: Engine,
     pub files: FileStore,
     shutdown: Option<oneshot::Sender<()>>,
-    pub dir: TempDir,
+    /// Holds the store and data directory for the pipeline's lifetime.
+    _dir: TempDir,
 }
 
 impl Pipeline {
@@ -215,7 +216,7 @@ impl Pipeline {
             engine,
             files,
             shutdown: Some(shutdown),
-            dir,
+            _dir: dir,
         }
     }
 

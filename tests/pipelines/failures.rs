@@ -32,7 +32,11 @@ async fn a_malformed_taxi_row_fails_the_copy_at_its_line_and_loads_nothing() {
     let error = copy.error.as_deref().unwrap_or_default();
     assert!(error.contains("missing data for column"), "{error}");
     assert!(error.contains("line 6"), "{error}");
-    assert!(runs.iter().all(|t| t.task_id != "yellow_merge"), "{}", summary(&runs));
+    assert!(
+        runs.iter().all(|t| t.task_id != "yellow_merge"),
+        "{}",
+        summary(&runs)
+    );
     assert_eq!(db.count("yellow_tripdata").await, 0);
     pipeline.stop();
     db.drop().await;
@@ -73,12 +77,19 @@ async fn a_refused_connection_fails_the_first_sql_task_and_names_the_address() {
         .await;
     assert_eq!(execution.state, State::Failed, "{}", summary(&runs));
     assert_eq!(task_run(&runs, "transform").state, State::Success);
-    let error = task_run(&runs, "create_table").error.clone().unwrap_or_default();
+    let error = task_run(&runs, "create_table")
+        .error
+        .clone()
+        .unwrap_or_default();
     assert!(
         error.contains("cannot connect to PostgreSQL at 127.0.0.1:1/warehouse"),
         "{error}"
     );
     assert!(error.to_lowercase().contains("refused"), "{error}");
-    assert!(runs.iter().all(|t| t.task_id != "load"), "{}", summary(&runs));
+    assert!(
+        runs.iter().all(|t| t.task_id != "load"),
+        "{}",
+        summary(&runs)
+    );
     pipeline.stop();
 }
