@@ -56,6 +56,8 @@ pub async fn run(spec: &CommandSpec, cancel: CancellationToken) -> Ran {
     });
     let result = runner::run(spec, &work_dir, sender, cancel).await;
     let logs = drain.await.expect("log drain");
+    // A container is removed in the background, on this test's runtime, which ends with it.
+    runner::docker::removals_settled().await;
     Ran {
         result,
         logs,

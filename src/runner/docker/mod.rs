@@ -90,7 +90,8 @@ pub async fn run(
 
 /// Runs `spec` in a container on an already connected engine. The outcome is returned as soon
 /// as the outputs are back; the container is then removed in the background (always when the
-/// run was stopped, else unless `delete` is false).
+/// run was stopped, else unless `delete` is false): await [`removals_settled`] before ending
+/// the runtime.
 pub async fn run_with(
     docker: &Docker,
     spec: &CommandSpec,

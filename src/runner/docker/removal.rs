@@ -45,7 +45,8 @@ impl Drop for Pending {
 }
 
 /// Removes container `id` in a background task of the current runtime (nothing happens
-/// outside a runtime; the start-up sweep then takes care of it).
+/// outside a runtime; the start-up sweep then takes care of it). A runtime shut down before
+/// the task ends drops it: a caller about to end its runtime awaits [`removals_settled`].
 pub(super) fn remove_in_background(docker: Docker, id: String) {
     let Ok(runtime) = tokio::runtime::Handle::try_current() else {
         return;
