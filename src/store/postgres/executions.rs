@@ -199,7 +199,10 @@ fn push_filter<'a>(
     if let Some(flow_id) = &filter.flow_id {
         query.push(" AND flow_id = ").push_bind(flow_id.as_str());
     }
-    if !filter.states.is_empty() {
+    if let [one] = filter.states.as_slice() {
+        // Equality (not `= ANY`) lets (state, created, id) serve the order, index-only.
+        query.push(" AND state = ").push_bind(one.as_str());
+    } else if !filter.states.is_empty() {
         query
             .push(" AND state = ANY(")
             .push_bind(state_names(filter.states.iter().copied()))

@@ -41,6 +41,8 @@ pub struct WebContext {
     pub files: Option<Arc<FileStore>>,
     /// The largest multipart body of a start (uploaded files included).
     pub max_upload_bytes: usize,
+    /// SECRET input ids per flow revision, read once.
+    pub secrets: Arc<super::secrets::SecretCache>,
 }
 
 impl WebContext {
@@ -55,6 +57,7 @@ impl WebContext {
             sync_health: None,
             files: None,
             max_upload_bytes: MAX_UPLOAD_BYTES,
+            secrets: Arc::default(),
         }
     }
 

@@ -2,6 +2,7 @@
 //! are replaced by a mask before an execution leaves the server (API and pages alike).
 
 use std::collections::HashMap;
+use std::sync::Mutex;
 
 use serde_json::Value;
 
@@ -41,14 +42,36 @@ pub async fn redact(ctx: &WebContext, executions: &mut [Execution]) {
     }
 }
 
-async fn secret_inputs(
-    ctx: &WebContext,
-    (namespace, id, revision): &(String, String, i64),
-) -> Vec<String> {
+/// Secret input ids per flow revision. A revision never changes, so what is read once stays
+/// true; the cache is emptied past `CACHE_LIMIT` revisions to stay small.
+#[derive(Debug, Default)]
+pub struct SecretCache(Mutex<HashMap<RevisionKey, Vec<String>>>);
+
+type RevisionKey = (String, String, i64);
+
+const CACHE_LIMIT: usize = 10_000;
+
+async fn secret_inputs(ctx: &WebContext, key: &RevisionKey) -> Vec<String> {
+    if let Some(ids) = ctx.secrets.0.lock().ok().and_then(|c| c.get(key).cloned()) {
+        return ids;
+    }
+    let (namespace, id, revision) = key;
     let Ok(Some(stored)) = ctx.store.flow_revision(namespace, id, *revision).await else {
+        // Not cached: a revision may be missing only for now (or the store failed).
         return Vec::new();
     };
-    parse_flow(&stored.source)
+    let ids = secret_ids(&stored.source);
+    if let Ok(mut cache) = ctx.secrets.0.lock() {
+        if cache.len() >= CACHE_LIMIT {
+            cache.clear();
+        }
+        cache.insert(key.clone(), ids.clone());
+    }
+    ids
+}
+
+fn secret_ids(source: &str) -> Vec<String> {
+    parse_flow(source)
         .map(|flow| {
             flow.inputs
                 .iter()
