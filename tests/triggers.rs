@@ -389,7 +389,7 @@ async fn engine_with_listener(d: &Deployed, cancel: &CancellationToken) -> Engin
     tokio::spawn(async move { runner.run(stop).await });
     let launcher: Arc<dyn Launcher> = Arc::new(engine.clone());
     let listener = FlowTriggerListener::new(d.store.clone(), d.registry.clone(), launcher);
-    tokio::spawn(listener.run(engine.subscribe_terminal(), cancel.child_token()));
+    tokio::spawn(listener.run(engine.subscribe_state_changes(), cancel.child_token()));
     engine
 }
 
@@ -427,6 +427,8 @@ async fn kestra_flow_triggers_fire_on_upstream_success_as_the_manifest_says() {
         "trigger-flow.yaml",
         "trigger-flow-listener.yaml",
         "trigger-flow-listener-no-inputs.yaml",
+        "trigger-flow-listener-namespace-condition.yaml",
+        "trigger-flow-listener-invalid.yaml",
     ];
     let texts: Vec<(String, String)> = names
         .iter()
@@ -467,8 +469,181 @@ async fn kestra_flow_triggers_fire_on_upstream_success_as_the_manifest_says() {
     assert_eq!(no_inputs.len(), 1);
     assert_eq!(no_inputs[0].state, State::Success);
 
-    // Not checked: trigger-flow-listener-namespace-condition declares a required input its
-    // trigger never gives; Kestra starts it anyway, baton's engine refuses the inputs.
+    // It declares a required input its trigger never gives: started anyway, as Kestra does,
+    // once per other SUCCESS execution of the namespace (never for its own).
+    wait_terminal(&d.store, "trigger-flow-listener-namespace-condition", 3).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let by_namespace = executions_of(&d.store, "trigger-flow-listener-namespace-condition").await;
+    let mut upstreams: Vec<String> = by_namespace
+        .iter()
+        .map(|e| {
+            assert_eq!(e.state, State::Success);
+            let trigger = e.trigger.as_ref().expect("trigger");
+            assert_eq!(trigger["namespace"], ns);
+            trigger["flowId"].as_str().expect("flowId").to_string()
+        })
+        .collect();
+    upstreams.sort();
+    assert_eq!(
+        upstreams,
+        [
+            "trigger-flow",
+            "trigger-flow-listener",
+            "trigger-flow-listener-no-inputs"
+        ]
+    );
+    // `{{ outputs.invalid.value }}` cannot be rendered: nothing starts, the others still do.
+    assert!(
+        executions_of(&d.store, "trigger-flow-listener-invalid")
+            .await
+            .is_empty()
+    );
+    cancel.cancel();
+}
+
+/// Executions of `flow_id`, oldest first.
+async fn in_order(store: &Arc<dyn Store>, flow_id: &str) -> Vec<Execution> {
+    let mut found = executions_of(store, flow_id).await;
+    found.sort_by_key(|e| e.created);
+    found
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kestra_flow_trigger_sees_each_state_change_through_a_pause() {
+    let db = tempfile::tempdir().expect("tempdir");
+    let ns = "io.kestra.tests.trigger.pause";
+    let names = [
+        "trigger-flow-with-pause.yaml",
+        "trigger-flow-listener-with-pause.yaml",
+    ];
+    let texts: Vec<(String, String)> = names
+        .iter()
+        .map(|n| (compat_path(ns, n), compat(n)))
+        .collect();
+    let refs: Vec<(&str, &str)> = texts
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
+    let d = deploy(&db.path().join("b.db"), &refs).await;
+    let cancel = CancellationToken::new();
+    let engine = engine_with_listener(&d, &cancel).await;
+    let upstream = engine
+        .start_execution(
+            ns,
+            "trigger-flow-with-pause",
+            Default::default(),
+            Vec::new(),
+            None,
+        )
+        .await
+        .expect("start");
+    let upstream = engine.wait_for(&upstream.id).await.expect("wait");
+    assert_eq!(upstream.state, State::Success);
+    assert_eq!(
+        d.store.task_runs(&upstream.id).await.expect("runs").len(),
+        3
+    );
+
+    wait_terminal(&d.store, "trigger-flow-listener-with-pause", 4).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let fired = in_order(&d.store, "trigger-flow-listener-with-pause").await;
+    let statuses: Vec<&str> = fired
+        .iter()
+        .map(|e| {
+            assert_eq!(e.state, State::Success);
+            assert_eq!(
+                e.trigger.as_ref().expect("trigger")["executionId"],
+                upstream.id.as_str()
+            );
+            e.outputs["status"].as_str().expect("status output")
+        })
+        .collect();
+    assert_eq!(statuses, ["RUNNING", "PAUSED", "RUNNING", "SUCCESS"]);
+    cancel.cancel();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kestra_multiple_condition_ignores_a_failed_upstream() {
+    let db = tempfile::tempdir().expect("tempdir");
+    let ns = "io.kestra.tests.trigger";
+    let names = [
+        "trigger-multiplecondition-flow-c.yaml",
+        "trigger-multiplecondition-failed.yaml",
+        "trigger-flow-listener-namespace-condition.yaml",
+    ];
+    let mut texts: Vec<(String, String)> = names
+        .iter()
+        .map(|n| (compat_path(ns, n), compat(n)))
+        .collect();
+    // Kestra's test runs a flow-d that is not among the fixtures: one Return task.
+    texts.push((
+        compat_path(ns, "trigger-multiplecondition-flow-d.yaml"),
+        format!(
+            "id: trigger-multiplecondition-flow-d\nnamespace: {ns}\ntasks:\n  - id: only\n    \
+             type: io.kestra.plugin.core.debug.Return\n    format: d\n"
+        ),
+    ));
+    let refs: Vec<(&str, &str)> = texts
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
+    let d = deploy(&db.path().join("b.db"), &refs).await;
+    let cancel = CancellationToken::new();
+    let engine = engine_with_listener(&d, &cancel).await;
+    let c = engine
+        .start_execution(
+            ns,
+            "trigger-multiplecondition-flow-c",
+            Default::default(),
+            Vec::new(),
+            None,
+        )
+        .await
+        .expect("c");
+    let c = engine.wait_for(&c.id).await.expect("wait c");
+    assert_eq!(c.state, State::Failed);
+    assert_eq!(d.store.task_runs(&c.id).await.expect("runs").len(), 1);
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    for listener in [
+        "trigger-flow-listener-namespace-condition",
+        "trigger-multiplecondition-failed",
+    ] {
+        assert!(
+            executions_of(&d.store, listener).await.is_empty(),
+            "{listener} fired on a FAILED upstream"
+        );
+    }
+
+    let flow_d = engine
+        .start_execution(
+            ns,
+            "trigger-multiplecondition-flow-d",
+            Default::default(),
+            Vec::new(),
+            None,
+        )
+        .await
+        .expect("d");
+    engine.wait_for(&flow_d.id).await.expect("wait d");
+    let fired = wait_terminal(&d.store, "trigger-flow-listener-namespace-condition", 1).await;
+    assert_eq!(fired[0].state, State::Success);
+    assert_eq!(
+        fired[0].trigger.as_ref().expect("trigger")["flowId"],
+        "trigger-multiplecondition-flow-d"
+    );
+    // flow-c never succeeded, so the MultipleCondition (flow-d and flow-c) is not met.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert!(
+        executions_of(&d.store, "trigger-multiplecondition-failed")
+            .await
+            .is_empty()
+    );
+    assert_eq!(
+        executions_of(&d.store, "trigger-flow-listener-namespace-condition")
+            .await
+            .len(),
+        1
+    );
     cancel.cancel();
 }
 

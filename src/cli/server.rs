@@ -108,7 +108,7 @@ pub async fn run(
     let engine = start_engine(&store, &registry, &config.data_dir, &tasks, &cancel);
     let EngineParts {
         launcher,
-        terminal,
+        changes,
         control,
     } = engine;
     in_process::start_worker(&config, &store, &registry, &tasks, &cancel);
@@ -122,7 +122,7 @@ pub async fn run(
     );
     tasks.spawn(scheduler.run(cancel.child_token()));
     let listener_task = FlowTriggerListener::new(store.clone(), registry.clone(), launcher.clone());
-    tasks.spawn(listener_task.run(terminal, cancel.child_token()));
+    tasks.spawn(listener_task.run(changes, cancel.child_token()));
 
     let state = AppState {
         store,
@@ -163,8 +163,8 @@ pub async fn run(
 struct EngineParts {
     /// What triggers start executions with.
     launcher: Arc<dyn Launcher>,
-    /// Terminal executions, for flow triggers.
-    terminal: broadcast::Receiver<Execution>,
+    /// Execution state changes, for flow triggers.
+    changes: broadcast::Receiver<Execution>,
     /// Kill, restart, resume and replay for the API.
     control: Arc<dyn crate::web::api::control::ExecutionControl>,
 }
@@ -183,13 +183,13 @@ fn start_engine(
         ..EngineConfig::default()
     };
     let engine = Engine::new(store.clone(), Renderer::new(), resolver, config);
-    let terminal = engine.subscribe_terminal();
+    let changes = engine.subscribe_state_changes();
     let driver = engine.clone();
     let stop = cancel.child_token();
     tasks.spawn(async move { driver.run(stop).await });
     EngineParts {
         launcher: Arc::new(engine.clone()),
-        terminal,
+        changes,
         control: Arc::new(engine),
     }
 }

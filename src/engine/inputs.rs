@@ -22,6 +22,23 @@ pub fn resolve_inputs(
     declared: &[Input],
     given: &Map<String, Value>,
 ) -> Result<Map<String, Value>, InputError> {
+    resolve(declared, given, true)
+}
+
+/// Like [`resolve_inputs`], but a required input that is not given (and has no default) is
+/// left unset instead of refused: what Kestra's Flow trigger does with the inputs it renders.
+pub fn resolve_given_inputs(
+    declared: &[Input],
+    given: &Map<String, Value>,
+) -> Result<Map<String, Value>, InputError> {
+    resolve(declared, given, false)
+}
+
+fn resolve(
+    declared: &[Input],
+    given: &Map<String, Value>,
+    enforce_required: bool,
+) -> Result<Map<String, Value>, InputError> {
     let mut out = Map::new();
     for input in declared {
         let raw = match given.get(&input.id) {
@@ -29,8 +46,11 @@ pub fn resolve_inputs(
             Some(v) => Some(v.clone()),
         };
         let Some(raw) = raw.filter(|v| !v.is_null()) else {
-            if input.required {
+            if input.required && enforce_required {
                 return Err(err(input, "missing required input"));
+            }
+            if input.required {
+                continue;
             }
             out.insert(input.id.clone(), Value::Null);
             continue;

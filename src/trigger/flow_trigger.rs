@@ -1,9 +1,13 @@
-//! Flow triggers: start a flow when upstream executions end. Listens to the engine's broadcast
-//! of terminal executions and, for each live flow with a `Flow` trigger, checks `states`, the
+//! Flow triggers: start a flow when upstream executions change state. Listens to the engine's
+//! broadcast of execution state changes (`RUNNING`, `PAUSED`, terminal states; each change once)
+//! and, for each live flow with a `Flow` trigger, checks `states`, the
 //! legacy `conditions` (`ExecutionStatus`, `ExecutionFlow`, `ExecutionNamespace`,
 //! `MultipleCondition`...) and `preconditions` (`flows`, `where`), then starts it with `inputs`
 //! rendered from the upstream execution (`trigger.executionId`, `trigger.outputs`, and the
-//! upstream task `outputs`). The store arbitrates so two daemons start it once.
+//! upstream task `outputs`). The store arbitrates so two daemons start it once per change.
+//! As in Kestra, the rendered `inputs` are handed over as they are: a declared input the trigger
+//! does not give is left unset rather than refusing the execution; inputs that cannot be
+//! rendered start nothing (a warning names the trigger).
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -24,7 +28,7 @@ use super::{Launcher, TriggerError, trigger_key, trigger_record};
 
 const MULTIPLE: &str = "io.kestra.plugin.core.condition.MultipleCondition";
 
-/// Starts flows whose `Flow` trigger matches a terminal execution.
+/// Starts flows whose `Flow` trigger matches an execution's state change.
 pub struct FlowTriggerListener {
     store: Arc<dyn Store>,
     registry: Arc<LiveRegistry>,
@@ -45,20 +49,17 @@ impl FlowTriggerListener {
         }
     }
 
-    /// Consumes terminal executions until `cancel` fires.
-    pub async fn run(
-        self,
-        mut terminal: broadcast::Receiver<Execution>,
-        cancel: CancellationToken,
-    ) {
+    /// Consumes execution state changes (`Engine::subscribe_state_changes`) until `cancel`
+    /// fires.
+    pub async fn run(self, mut changes: broadcast::Receiver<Execution>, cancel: CancellationToken) {
         loop {
             let received = tokio::select! {
                 _ = cancel.cancelled() => return,
-                r = terminal.recv() => r,
+                r = changes.recv() => r,
             };
             match received {
                 Ok(execution) => {
-                    if let Err(e) = self.on_terminal(&execution).await {
+                    if let Err(e) = self.on_change(&execution).await {
                         tracing::warn!(execution_id = %execution.id, error = %e, "flow triggers failed");
                     }
                 }
@@ -70,8 +71,9 @@ impl FlowTriggerListener {
         }
     }
 
-    /// Starts every flow whose trigger matches `upstream`; returns the executions started.
-    pub async fn on_terminal(&self, upstream: &Execution) -> Result<Vec<Execution>, TriggerError> {
+    /// Starts every flow whose trigger matches `upstream` in its current state (the last entry
+    /// of its history); returns the executions started.
+    pub async fn on_change(&self, upstream: &Execution) -> Result<Vec<Execution>, TriggerError> {
         let registry = self.registry.snapshot();
         let mut started = Vec::new();
         for live in registry.flows().filter(|lf| !lf.flow.disabled) {
@@ -140,10 +142,12 @@ impl FlowTriggerListener {
         {
             return Ok(None);
         }
-        let tick = upstream.ended.unwrap_or(upstream.created);
+        // One firing per state change: an execution is RUNNING again after each Pause.
+        let change = upstream.history.len();
+        let tick = upstream.history.last().map_or(upstream.created, |c| c.date);
         if !self
             .store
-            .record_tick(&format!("{key}/{}", upstream.id), tick)
+            .record_tick(&format!("{key}/{}/{change}", upstream.id), tick)
             .await?
         {
             return Ok(None);
@@ -158,7 +162,7 @@ impl FlowTriggerListener {
         let record = trigger_record(trigger, &vars["trigger"]);
         let execution = self
             .launcher
-            .start(
+            .start_as_given(
                 &flow.namespace,
                 &flow.id,
                 inputs.as_object().cloned().unwrap_or_default(),
@@ -290,10 +294,10 @@ impl FlowTriggerListener {
     }
 }
 
-/// `states` (default: every terminal state).
+/// `states` (default, as in Kestra: every terminal state and `PAUSED`).
 fn states_match(spec: &FlowTrigger, state: State) -> bool {
     if spec.states.is_empty() {
-        return state.is_terminal();
+        return state.is_terminal() || state == State::Paused;
     }
     spec.states.iter().any(|s| s == state.as_str())
 }

@@ -28,6 +28,19 @@ pub trait Launcher: Send + Sync {
         labels: Vec<Label>,
         trigger: Option<Value>,
     ) -> Result<Execution, TriggerError>;
+    /// Like `start`, but the inputs are taken as given (Kestra's Flow trigger): a declared
+    /// input left out stays unset instead of refusing the execution.
+    async fn start_as_given(
+        &self,
+        namespace: &str,
+        flow_id: &str,
+        inputs: Map<String, Value>,
+        labels: Vec<Label>,
+        trigger: Option<Value>,
+    ) -> Result<Execution, TriggerError> {
+        self.start(namespace, flow_id, inputs, labels, trigger)
+            .await
+    }
     /// Waits until the execution is terminal.
     async fn wait_for(&self, execution_id: &str) -> Result<Execution, TriggerError>;
 }
@@ -98,6 +111,19 @@ impl Launcher for crate::engine::Engine {
         trigger: Option<Value>,
     ) -> Result<Execution, TriggerError> {
         self.start_execution(namespace, flow_id, inputs, labels, trigger)
+            .await
+            .map_err(engine_error)
+    }
+
+    async fn start_as_given(
+        &self,
+        namespace: &str,
+        flow_id: &str,
+        inputs: Map<String, Value>,
+        labels: Vec<Label>,
+        trigger: Option<Value>,
+    ) -> Result<Execution, TriggerError> {
+        self.start_execution_as_given(namespace, flow_id, inputs, labels, trigger)
             .await
             .map_err(engine_error)
     }

@@ -74,7 +74,7 @@ fn compile(schema: &Value) -> Option<Validator> {
     // Compiled as Draft 7, not the 2020-12 the schema declares: the schema only uses keywords
     // both drafts read alike (no `$ref` with siblings, no dynamic references), and compiling
     // first validates the schema against its draft's meta-schema, whose 2020-12 validator
-    // (`$dynamicRef`s expanded lazily, kept in a static) grows to about 30 MB, against a few
+    // (`$dynamicRef`s expanded lazily, kept in a static) grows to about 50 MB, against a few
     // hundred KB for Draft 7: the difference is most of an idle daemon's memory. Formats stay
     // annotations, as in 2020-12.
     let mut schema = schema.clone();

@@ -50,6 +50,8 @@ pub(super) struct Drive {
     /// Tasks whose properties may read `outputs` (or `parent(s)`): only their renders pay for
     /// building the outputs tree. `None`: every render does (flow variables read outputs).
     pub needs_outputs: Option<HashSet<String>>,
+    /// How many entries of the execution's state history were already announced as changes.
+    pub announced: usize,
 }
 
 /// The tasks that may read other tasks' outputs, or `None` when any render may.
@@ -139,6 +141,7 @@ impl Drive {
             .collect();
         let namespace_vars = inner.flows.namespace_variables(&execution.namespace);
         let needs_outputs = outputs_readers(&flow);
+        let announced = execution.history.len();
         Drive {
             inner,
             view: ExecutionView {
@@ -157,6 +160,7 @@ impl Drive {
             release_slot: false,
             namespace_vars,
             needs_outputs,
+            announced,
         }
     }
 
@@ -265,6 +269,7 @@ impl Drive {
                 // from what is stored rather than overwrite it.
                 let fresh = Drive::load(Arc::clone(&self.inner), &self.view.execution.id).await?;
                 self.view = fresh.view;
+                self.announced = fresh.announced;
                 self.positions = fresh.positions;
                 self.dirty.clear();
                 self.execution_dirty = false;
@@ -273,6 +278,7 @@ impl Drive {
             }
             Err(e) => return Err(e.into()),
         }
+        self.announce_changes();
         if self.inner.events.receiver_count() > 0 {
             for tr in &transition.task_runs {
                 let _ = self.inner.events.send(TaskRunEvent {
@@ -287,6 +293,21 @@ impl Drive {
         self.dirty.clear();
         self.execution_dirty = false;
         Ok(())
+    }
+
+    /// Sends each state change persisted since the last step, in order: one step may hold
+    /// several (`RUNNING` then `PAUSED`), and a listener must see each of them.
+    fn announce_changes(&mut self) {
+        let history = &self.view.execution.history;
+        if self.inner.changes.receiver_count() > 0 {
+            for n in self.announced + 1..=history.len() {
+                let mut e = self.view.execution.clone();
+                e.history.truncate(n);
+                e.state = e.history[n - 1].state;
+                let _ = self.inner.changes.send(e);
+            }
+        }
+        self.announced = history.len();
     }
 
     fn finished(&mut self) {

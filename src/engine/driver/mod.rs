@@ -23,7 +23,7 @@ use tokio::sync::{broadcast, mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
 use crate::engine::error::EngineError;
-use crate::engine::inputs::resolve_inputs;
+use crate::engine::inputs::{InputError, resolve_given_inputs, resolve_inputs};
 use crate::engine::resolver::FlowResolver;
 use crate::engine::services::StoreServices;
 use crate::spec::ConcurrencyBehavior;
@@ -62,6 +62,17 @@ pub struct TaskRunEvent {
     pub date: chrono::DateTime<Utc>,
 }
 
+/// How a start checks the given inputs against the flow's declarations.
+type InputCheck =
+    fn(&[crate::spec::Input], &Map<String, Value>) -> Result<Map<String, Value>, InputError>;
+
+/// What varies between starts: a pinned revision, a subflow child's id and parent, the check.
+struct Start {
+    revision: Option<i64>,
+    child: Option<(String, ParentRef)>,
+    check: InputCheck,
+}
+
 /// Requests sent to an execution's owner.
 pub(crate) enum Command {
     Wake,
@@ -83,6 +94,8 @@ pub(crate) struct Inner {
     pub services: Arc<StoreServices>,
     pub envs: Value,
     pub terminal: broadcast::Sender<Execution>,
+    /// Every persisted change of an execution's state (flow triggers react to `PAUSED`...).
+    pub changes: broadcast::Sender<Execution>,
     pub events: broadcast::Sender<TaskRunEvent>,
     pub owners: Mutex<HashMap<String, mpsc::UnboundedSender<Command>>>,
     /// Callers of `wait_for`, by execution id.
@@ -104,6 +117,7 @@ impl Engine {
         });
         let (terminal, _) = broadcast::channel(4096);
         let (events, _) = broadcast::channel(4096);
+        let (changes, _) = broadcast::channel(1024);
         Engine {
             inner: Arc::new(Inner {
                 store,
@@ -113,6 +127,7 @@ impl Engine {
                 services,
                 envs: crate::template::envs_from_process(),
                 terminal,
+                changes,
                 events,
                 owners: Mutex::new(HashMap::new()),
                 waiters: Mutex::new(HashMap::new()),
@@ -124,6 +139,12 @@ impl Engine {
     /// Executions reaching a terminal state (flow triggers, webhooks, the CLI).
     pub fn subscribe_terminal(&self) -> broadcast::Receiver<Execution> {
         self.inner.terminal.subscribe()
+    }
+
+    /// Execution state changes, each once it is persisted (`RUNNING`, `PAUSED`, `RUNNING` again,
+    /// then the terminal state); the initial `CREATED` is not a change.
+    pub fn subscribe_state_changes(&self) -> broadcast::Receiver<Execution> {
+        self.inner.changes.subscribe()
     }
 
     /// Task-run state changes, as they are persisted.
@@ -148,6 +169,28 @@ impl Engine {
     ) -> Result<Execution, EngineError> {
         self.inner
             .start(namespace, flow_id, None, inputs, labels, trigger, None)
+            .await
+    }
+
+    /// Like `start_execution`, but a required input that is not given stays unset instead of
+    /// refusing the execution (Kestra's Flow trigger hands its rendered inputs over as they are).
+    pub async fn start_execution_as_given(
+        &self,
+        namespace: &str,
+        flow_id: &str,
+        inputs: Map<String, Value>,
+        labels: Vec<Label>,
+        trigger: Option<Value>,
+    ) -> Result<Execution, EngineError> {
+        self.inner
+            .start_with(
+                namespace,
+                flow_id,
+                inputs,
+                labels,
+                trigger,
+                resolve_given_inputs,
+            )
             .await
     }
 
@@ -360,9 +403,51 @@ impl Inner {
         trigger: Option<Value>,
         child: Option<(String, ParentRef)>,
     ) -> Result<Execution, EngineError> {
+        let start = Start {
+            revision,
+            child,
+            check: resolve_inputs,
+        };
+        self.start_checked(namespace, flow_id, inputs, labels, trigger, start)
+            .await
+    }
+
+    /// `start` of the live revision, with the inputs checked by `check`.
+    async fn start_with(
+        self: &Arc<Self>,
+        namespace: &str,
+        flow_id: &str,
+        inputs: Map<String, Value>,
+        labels: Vec<Label>,
+        trigger: Option<Value>,
+        check: InputCheck,
+    ) -> Result<Execution, EngineError> {
+        let start = Start {
+            revision: None,
+            child: None,
+            check,
+        };
+        self.start_checked(namespace, flow_id, inputs, labels, trigger, start)
+            .await
+    }
+
+    async fn start_checked(
+        self: &Arc<Self>,
+        namespace: &str,
+        flow_id: &str,
+        inputs: Map<String, Value>,
+        labels: Vec<Label>,
+        trigger: Option<Value>,
+        how: Start,
+    ) -> Result<Execution, EngineError> {
+        let Start {
+            revision,
+            child,
+            check,
+        } = how;
         let resolved = self.flows.resolve(namespace, flow_id, revision).await?;
         let flow = &resolved.flow;
-        let inputs = resolve_inputs(&flow.inputs, &inputs)?;
+        let inputs = check(&flow.inputs, &inputs)?;
         let now = Utc::now();
         let mut e = Execution::new(namespace, flow_id, resolved.revision, now);
         if let Some((id, parent)) = child {
