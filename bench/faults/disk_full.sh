@@ -1,8 +1,9 @@
 # Scenario disk_full: the data directory and the SQLite database on a small tmpfs
 # (`mount -t tmpfs -o size=8m`, FAULT_TMPFS_SIZE; needs root). 2 MiB is too small even before
 # filling: SQLite's WAL grows to 4 MB before its first automatic checkpoint. 20 executions
-# run; the disk is then filled; 20 more are attempted: refused or failed with an error (no crash); every execution stored
-# before is still there, in the same state; once space returns, 20 new executions succeed.
+# run; the disk is then filled; 20 more are attempted: refused or failed with an error (no
+# crash); every execution stored before is still there, in the same state; once space
+# returns, 20 new executions succeed.
 
 scenario_disk_full() {
   new_work disk_full
