@@ -3,6 +3,7 @@ mod faults;
 mod files;
 mod gitops;
 mod hostile;
+mod hostile_http;
 mod http_tasks;
 mod jdbc;
 mod load;
