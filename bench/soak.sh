@@ -5,7 +5,7 @@
 # 60) it samples, per process, RSS and open fds (/proc/PID), and the database connections
 # (pg_stat_activity), the work-queue depth and the unfinished executions; at the end it prints
 # the table and a verdict per series: flat or growing (least-squares slope over the samples
-# after the first, projected over the run, against 20% of the mean and an absolute floor).
+# after a warm-up, projected over the run, against 20% of the mean and an absolute floor).
 #
 #   bench/soak.sh                         30 minutes, release binary
 #   SOAK_MINUTES=5 BATON_BIN=target/debug/baton bench/soak.sh
@@ -161,12 +161,13 @@ psql "$dburl" -c "SELECT flow_id, state, count(*) FROM executions GROUP BY 1, 2 
 
 echo "soak: $minutes min, binary $bin, sample every ${sample}s"
 column -t -s $'\t' "$samples"
-# Verdict per series: slope (per sample) by least squares over rows 2..n, projected over the
+# Verdict per series: slope (per sample) by least squares over the samples after the warm-up
+# (SOAK_WARMUP seconds, default 300: connection pools fill, caches warm), projected over the
 # run; growing when the projection exceeds max(20% of the mean, floor). Floors: 8 MB RSS,
 # 8 fds, 4 connections; the queue and unfinished counts are growing past 50.
-awk -F'\t' '
+awk -F'\t' -v warmup="${SOAK_WARMUP:-300}" '
   NR == 1 { for (i = 2; i <= NF; i++) name[i] = $i; cols = NF; next }
-  NR == 2 { next }
+  $1 < warmup { next }
   { n++; for (i = 2; i <= cols; i++) { x[n] = n; y[i, n] = $i + 0 } }
   END {
     verdict = "flat"

@@ -5,6 +5,7 @@ mod files;
 mod gitops;
 mod hostile;
 mod http_multipart;
+mod hostile_http;
 mod http_tasks;
 mod jdbc;
 mod load;

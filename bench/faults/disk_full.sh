@@ -1,13 +1,15 @@
-# Scenario disk_full: the data directory and the SQLite database on a 2 MiB tmpfs
-# (`mount -t tmpfs -o size=2m`, needs root). 20 executions run; the disk is then filled; 20
-# more are attempted: refused or failed with an error (no crash); every execution stored
-# before is still there, in the same state; once space returns, 20 new executions succeed.
+# Scenario disk_full: the data directory and the SQLite database on a small tmpfs
+# (`mount -t tmpfs -o size=8m`, FAULT_TMPFS_SIZE; needs root). 2 MiB is too small even before
+# filling: SQLite's WAL grows to 4 MB before its first automatic checkpoint. 20 executions
+# run; the disk is then filled; 20 more are attempted: refused or failed with an error (no
+# crash); every execution stored before is still there, in the same state; once space
+# returns, 20 new executions succeed.
 
 scenario_disk_full() {
   new_work disk_full
   local mnt="$work/mnt"
   mkdir -p "$mnt"
-  mount -t tmpfs -o size=2m tmpfs "$mnt" || { result disk_full ok=0 reason=mount-failed; return 1; }
+  mount -t tmpfs -o "size=${FAULT_TMPFS_SIZE:-8m}" tmpfs "$mnt" || { result disk_full ok=0 reason=mount-failed; return 1; }
   db="$mnt/baton.db"; data_dir="$mnt/data"
   printf 'id: w\nnamespace: faults\ntasks:\n  - id: step\n    type: io.kestra.plugin.scripts.shell.Commands\n    taskRunner: {type: io.kestra.plugin.core.runner.Process}\n    outputFiles: [out.txt]\n    commands: ["head -c 1500 /dev/urandom | base64 > out.txt", "echo ok"]\n' \
     > "$repo/flows/faults/w.yaml"

@@ -9,7 +9,7 @@
 #
 # Scenarios: sigkill (daemon SIGKILLed under 200 executions, Process and Docker tasks),
 # docker_kill (a task's container killed out of band), git_remote (remote unreachable, garbage,
-# force-pushed to an unrelated history), disk_full (2 MiB tmpfs, needs root). Clock jumps of
+# force-pushed to an unrelated history), disk_full (8 MiB tmpfs, needs root). Clock jumps of
 # the scheduler are in-process tests: `cargo test --test integration faults::clock`.
 # Needs: sqlite3, jq, curl, git, docker with baton-test-busybox (tests/images/build.sh).
 set -uo pipefail

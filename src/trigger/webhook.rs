@@ -154,15 +154,14 @@ fn decode(s: &str) -> String {
     while i < bytes.len() {
         match bytes[i] {
             b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => {
-                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
-                match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
-                    Some(b) => {
-                        out.push(b);
-                        i += 2;
-                    }
-                    None => out.push(b'%'),
-                }
+            // Two hex digits exactly: `u8::from_str_radix` would also take a sign (`%+1`).
+            b'%' if i + 2 < bytes.len()
+                && bytes[i + 1].is_ascii_hexdigit()
+                && bytes[i + 2].is_ascii_hexdigit() =>
+            {
+                let digit = |c: u8| (c as char).to_digit(16).unwrap_or(0) as u8;
+                out.push(digit(bytes[i + 1]) * 16 + digit(bytes[i + 2]));
+                i += 2;
             }
             b => out.push(b),
         }
@@ -181,5 +180,55 @@ mod tests {
         assert_eq!(q["a"], vec!["1", "2"]);
         assert_eq!(q["name"], vec!["hello world!"]);
         assert_eq!(q["flag"], vec![""]);
+    }
+
+    /// The WHATWG form-urlencoded decoding, written independently (as in
+    /// `fuzz/fuzz_targets/webhook_query.rs`): `%` takes the next two bytes only when both are
+    /// hex digits.
+    fn reference_decode(s: &str) -> String {
+        let b = s.as_bytes();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < b.len() {
+            let hex = |c: u8| (c as char).to_digit(16);
+            match (
+                b[i],
+                b.get(i + 1).copied().and_then(hex),
+                b.get(i + 2).copied().and_then(hex),
+            ) {
+                (b'+', _, _) => out.push(b' '),
+                (b'%', Some(h), Some(l)) => {
+                    out.push((h * 16 + l) as u8);
+                    i += 2;
+                }
+                (c, _, _) => out.push(c),
+            }
+            i += 1;
+        }
+        String::from_utf8_lossy(&out).into_owned()
+    }
+
+    #[test]
+    fn a_percent_before_a_sign_is_kept() {
+        // `u8::from_str_radix("+1", 16)` is 1: `%+1` used to decode to the byte 0x01.
+        let q = query_parameters("k=%+1&%+f=v");
+        assert_eq!(q["k"], vec!["% 1"]);
+        assert_eq!(q["% f"], vec!["v"]);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn query_parameters_decode_like_form_urlencoded(query in "[%+=&0-9a-fA-Fg -]{0,24}") {
+            for (key, values) in query_parameters(&query) {
+                let expected: Vec<String> = query
+                    .split('&')
+                    .filter(|p| !p.is_empty())
+                    .map(|p| p.split_once('=').unwrap_or((p, "")))
+                    .filter(|(k, _)| reference_decode(k) == key)
+                    .map(|(_, v)| reference_decode(v))
+                    .collect();
+                proptest::prop_assert_eq!(values, expected, "query {:?}", query);
+            }
+        }
     }
 }

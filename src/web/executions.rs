@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use axum::Json;
 use axum::body::Bytes;
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -17,12 +18,16 @@ use super::{ApiError, AppState};
 /// 404 for an unknown flow or key, 204 when the trigger's conditions do not hold.
 pub async fn webhook(
     State(state): State<AppState>,
-    Path((namespace, flow_id, key)): Path<(String, String, String)>,
+    path: Result<Path<(String, String, String)>, PathRejection>,
     method: Method,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
     body: Bytes,
 ) -> Result<Response, ApiError> {
+    // axum's own rejection is plain text: a key that is not UTF-8 once decoded gets the
+    // JSON error body of every other answer here (found by `hostile_http`).
+    let Path((namespace, flow_id, key)) =
+        path.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, e.body_text()))?;
     let call = WebhookCall {
         method: method.to_string(),
         headers: header_map(&headers),
