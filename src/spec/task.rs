@@ -102,7 +102,7 @@ impl Task {
             .map_err(|e| TaskError::Property(e.to_string()))?;
         // Parsed from a borrow: the raw properties are kept too, without a copy.
         let kind = entry
-            .parse(&own)
+            .parse_map(&own)
             .map_err(|e| TaskError::Property(e.to_string()))?;
         Ok(Task {
             id,
