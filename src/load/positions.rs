@@ -198,7 +198,10 @@ impl Positions {
     /// Number of pointers with a position.
     pub fn len(&self) -> usize {
         let mut seen = std::collections::HashSet::new();
-        self.list.iter_from(0).filter(|(p, _)| seen.insert(*p)).count()
+        self.list
+            .iter_from(0)
+            .filter(|(p, _)| seen.insert(*p))
+            .count()
     }
 
     /// True when no position is known (never the case for a parsed document).
