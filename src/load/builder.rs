@@ -6,6 +6,7 @@
 //! an alias is cloned, which stops alias bombs before they allocate.
 
 use std::collections::{HashMap, HashSet};
+use std::fmt::Write as _;
 
 use saphyr_parser::{Event, Marker, ScalarStyle, Tag};
 use serde_json::{Map, Value};
@@ -13,7 +14,7 @@ use serde_json::{Map, Value};
 use super::error::LoadError;
 use super::limits::Limits;
 use super::merge::{MERGE_KEY, drop_positions, merge_into};
-use super::positions::{Pos, Slot, escape_segment, push_segment};
+use super::positions::{PointerList, Pos, Slot, escape_segment, push_segment};
 use super::scalar::{CoreTag, core_tag, scalar_value};
 
 /// Converts a saphyr marker (1-based line, 0-based column) to a 1-based [`Pos`].
@@ -28,7 +29,7 @@ pub(crate) struct Builder<'l> {
     stack: Vec<Frame>,
     /// Pointer of the node being built (or of the open container between children).
     pointer: String,
-    positions: Vec<(String, Slot)>,
+    positions: PointerList,
     anchors: HashMap<usize, Anchor>,
     nodes: usize,
     root: Option<Value>,
@@ -41,7 +42,7 @@ struct Anchor {
     /// Levels of collections inside (0 for a scalar), so aliases respect `max_depth` too.
     height: usize,
     /// Positions inside the node, keyed by pointer suffix relative to the node.
-    positions: Vec<(String, Slot)>,
+    positions: PointerList,
 }
 
 /// Bookkeeping of a node from its start to its end.
@@ -89,7 +90,7 @@ impl<'l> Builder<'l> {
             limits,
             stack: Vec::new(),
             pointer: String::new(),
-            positions: Vec::new(),
+            positions: PointerList::default(),
             anchors: HashMap::new(),
             nodes: 0,
             root: None,
@@ -97,7 +98,7 @@ impl<'l> Builder<'l> {
     }
 
     /// The finished value and its positions, or `None` when no node was seen.
-    pub(crate) fn finish(self) -> Option<(Value, Vec<(String, Slot)>)> {
+    pub(crate) fn finish(self) -> Option<(Value, PointerList)> {
         self.root.map(|root| (root, self.positions))
     }
 
@@ -150,7 +151,7 @@ impl<'l> Builder<'l> {
             }
             if anchor != 0 {
                 let value = Value::String(text.to_owned());
-                let positions = Vec::new();
+                let positions = PointerList::default();
                 self.anchors.insert(
                     anchor,
                     Anchor {
@@ -194,11 +195,8 @@ impl<'l> Builder<'l> {
             return Err(LoadError::RecursiveAlias { pos });
         };
         let value = anchor.value.clone();
-        for (suffix, slot) in &anchor.positions {
-            let mut pointer = String::with_capacity(self.pointer.len() + suffix.len());
-            pointer.push_str(&self.pointer);
-            pointer.push_str(suffix);
-            self.positions.push((pointer, *slot));
+        for (suffix, slot) in anchor.positions.iter_from(0) {
+            self.positions.push_joined(&self.pointer, suffix, slot);
         }
         self.finish_child(value, 0, start, height)
     }
@@ -269,7 +267,8 @@ impl<'l> Builder<'l> {
                 container: Container::Seq(items),
                 ..
             }) => {
-                push_segment(&mut self.pointer, &items.len().to_string());
+                // Indexes need no escaping, nor a String of their own.
+                let _ = write!(self.pointer, "/{}", items.len());
                 None
             }
             Some(Frame {
@@ -283,7 +282,7 @@ impl<'l> Builder<'l> {
         };
         let positions_start = self.positions.len();
         let slot = Slot { value: pos, key };
-        self.positions.push((self.pointer.clone(), slot));
+        self.positions.push(&self.pointer, slot);
         Ok(ChildStart {
             parent_len,
             positions_start,
@@ -301,10 +300,10 @@ impl<'l> Builder<'l> {
     ) -> Result<(), LoadError> {
         if anchor != 0 {
             let own_len = self.pointer.len();
-            let positions = self.positions[start.positions_start + 1..]
-                .iter()
-                .map(|(pointer, slot)| (pointer.get(own_len..).unwrap_or("").to_owned(), *slot))
-                .collect();
+            let mut positions = PointerList::default();
+            for (pointer, slot) in self.positions.iter_from(start.positions_start + 1) {
+                positions.push(pointer.get(own_len..).unwrap_or(""), slot);
+            }
             let nodes = self.nodes - start.nodes_start;
             let stored = Anchor {
                 value: value.clone(),
@@ -377,8 +376,9 @@ impl<'l> Builder<'l> {
             state.merge_seen = Some(pos);
         } else if state.map.contains_key(&name) && !state.merged.contains(&name) {
             let pointer = format!("{}/{}", self.pointer, escape_segment(&name));
-            let first = self.positions[start.positions_start..]
-                .iter()
+            let first = self
+                .positions
+                .iter_from(start.positions_start)
                 .find(|(p, _)| *p == pointer)
                 .and_then(|(_, slot)| slot.key)
                 .unwrap_or(pos);

@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 
 use super::builder::PendingKey;
 use super::error::LoadError;
-use super::positions::{Slot, escape_segment};
+use super::positions::{PointerList, escape_segment};
 
 /// The YAML merge key.
 pub(crate) const MERGE_KEY: &str = "<<";
@@ -20,7 +20,7 @@ pub(crate) const MERGE_KEY: &str = "<<";
 pub(crate) fn merge_into(
     map: &mut Map<String, Value>,
     merged: &mut HashSet<String>,
-    positions: &mut Vec<(String, Slot)>,
+    positions: &mut PointerList,
     pointer: &str,
     key: &PendingKey,
     value: Value,
@@ -50,14 +50,14 @@ pub(crate) fn merge_into(
     }
     let base_len = pointer.len() + 1 + MERGE_KEY.len();
     let recorded = positions.split_off(key.positions_start);
-    for (recorded_pointer, slot) in recorded {
+    for (recorded_pointer, slot) in recorded.iter_from(0) {
         let rest = recorded_pointer.get(base_len..).unwrap_or("");
         let Some((index, rest)) = split_source(rest, single) else {
             continue;
         };
         let name = rest[1..].split('/').next().unwrap_or("");
         if taken.get(name) == Some(&index) {
-            positions.push((format!("{pointer}{rest}"), slot));
+            positions.push_joined(pointer, rest, slot);
         }
     }
     Ok(())
@@ -77,14 +77,12 @@ fn split_source(rest: &str, single: bool) -> Option<(usize, &str)> {
 
 /// Removes, within `range`, the entries for `pointer` and everything below it.
 pub(crate) fn drop_positions(
-    positions: &mut Vec<(String, Slot)>,
+    positions: &mut PointerList,
     range: std::ops::Range<usize>,
     pointer: &str,
 ) {
-    let mut index = 0;
-    positions.retain(|(p, _)| {
+    positions.retain(|index, p| {
         let inside = range.contains(&index);
-        index += 1;
         let below = p == pointer || p.strip_prefix(pointer).is_some_and(|r| r.starts_with('/'));
         !(inside && below)
     });

@@ -149,6 +149,6 @@ fn parse_text(text: &str, limits: &Limits) -> Result<Document, LoadError> {
     let (value, positions) = builder.finish().ok_or(LoadError::Empty)?;
     Ok(Document {
         value,
-        positions: Positions::from_entries(positions),
+        positions: Positions::from_list(positions),
     })
 }

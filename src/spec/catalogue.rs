@@ -24,12 +24,18 @@ pub struct TaskType {
     /// Schema of the type's own properties.
     pub schema: fn(&mut schemars::SchemaGenerator) -> schemars::Schema,
     parse: fn(Value) -> Result<TaskKind, serde_json::Error>,
+    parse_map: fn(&Map<String, Value>) -> Result<TaskKind, serde_json::Error>,
 }
 
 impl TaskType {
     /// Parses this type's own properties.
     pub fn parse(&self, props: Value) -> Result<TaskKind, serde_json::Error> {
         (self.parse)(props)
+    }
+
+    /// Parses this type's own properties from a borrow (no copy of the caller's map).
+    pub fn parse_map(&self, props: &Map<String, Value>) -> Result<TaskKind, serde_json::Error> {
+        (self.parse_map)(props)
     }
 }
 
@@ -50,6 +56,7 @@ macro_rules! task_catalogue {
                 category: Category::$cat,
                 schema: |g| <$ty as schemars::JsonSchema>::json_schema(g),
                 parse: |v| serde_json::from_value::<$ty>(v).map(|t| TaskKind::$variant(Box::new(t))),
+                parse_map: |v| <$ty as serde::Deserialize>::deserialize(v).map(|t| TaskKind::$variant(Box::new(t))),
             }, )*
         ];
     };

@@ -43,12 +43,20 @@ pub struct SpecError {
 impl Flow {
     /// Parses a flow from its JSON value (plugin defaults already applied).
     pub fn from_value(value: serde_json::Value) -> Result<Flow, SpecError> {
-        serde_path_to_error::deserialize(value).map_err(|e| {
-            let pointer = path_to_pointer(e.path());
-            SpecError {
-                pointer,
-                message: e.into_inner().to_string(),
-            }
+        Flow::from_json(&value)
+    }
+
+    /// Parses a flow from a borrowed JSON value (plugin defaults already applied).
+    pub fn from_json(value: &serde_json::Value) -> Result<Flow, SpecError> {
+        // Tracking the path copies every key on the way: it is only worth it to place an error.
+        <Flow as serde::Deserialize>::deserialize(value).or_else(|_| {
+            serde_path_to_error::deserialize(value).map_err(|e| {
+                let pointer = path_to_pointer(e.path());
+                SpecError {
+                    pointer,
+                    message: e.into_inner().to_string(),
+                }
+            })
         })
     }
 }

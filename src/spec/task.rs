@@ -100,8 +100,9 @@ impl Task {
         common_map.remove("type");
         let common: TaskCommon = serde_json::from_value(Value::Object(common_map))
             .map_err(|e| TaskError::Property(e.to_string()))?;
+        // Parsed from a borrow: the raw properties are kept too, without a copy.
         let kind = entry
-            .parse(Value::Object(own.clone()))
+            .parse_map(&own)
             .map_err(|e| TaskError::Property(e.to_string()))?;
         Ok(Task {
             id,

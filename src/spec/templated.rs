@@ -22,12 +22,12 @@ impl<T: DeserializeOwned> Templated<T> {
     /// Parses a JSON value: a string with a template tag stays an expression; otherwise it must be a
     /// `T`, trying the string's JSON reading (`"5"` -> 5) when `T` is not a string type.
     pub fn from_value(value: Value) -> Result<Self, serde_json::Error> {
-        if let Value::String(s) = &value
-            && is_template(s)
-        {
-            return Ok(Templated::Expr(s.clone()));
-        }
-        match serde_json::from_value::<T>(value.clone()) {
+        let value = match value {
+            Value::String(s) if is_template(&s) => return Ok(Templated::Expr(s)),
+            other => other,
+        };
+        // Read from a borrow: the value is kept for the string fallback, without a copy.
+        match T::deserialize(&value) {
             Ok(v) => Ok(Templated::Lit(v)),
             Err(first) => match &value {
                 Value::String(s) => serde_json::from_str::<T>(s.trim())
