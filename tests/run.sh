@@ -22,9 +22,12 @@ if [ ${#packages[@]} -gt 0 ]; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${packages[@]}" >/dev/null
 fi
 
-if ! python3 -c 'import kestra' 2>/dev/null; then
-  python3 -m pip install -q kestra 2>/dev/null || python3 -m pip install -q --break-system-packages kestra
-fi
+# The output protocol's real client, and uv for `packageManager: UV` (tests/script_deps.rs).
+pip_install() {
+  python3 -m pip install -q "$@" 2>/dev/null || python3 -m pip install -q --break-system-packages "$@"
+}
+python3 -c 'import kestra' 2>/dev/null || pip_install kestra
+have uv || pip_install uv
 
 # PostgreSQL on 127.0.0.1 with a test role and database.
 if have pg_lsclusters; then
