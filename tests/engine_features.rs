@@ -222,6 +222,7 @@ async fn deployed(
     let revision = Revision {
         id: "r1".into(),
         author: None,
+        details: None,
     };
     let report = reconciler
         .reconcile(tree, revision, Changes::All)

@@ -37,6 +37,7 @@ async fn serve(dir: &std::path::Path) -> String {
     let revision = Revision {
         id: "r1".into(),
         author: None,
+        details: None,
     };
     let report = reconciler
         .reconcile(tree, revision, Changes::All)
@@ -53,6 +54,8 @@ async fn serve(dir: &std::path::Path) -> String {
         repo: "hostile".into(),
         branch: "main".into(),
         control: None,
+        runs_scheduler: true,
+        files: None,
         access: Some(Access {
             read: ReadAccess::Public,
             api_token: Some(TOKEN.into()),

@@ -10,7 +10,9 @@ use anyhow::{Context, bail};
 use serde_json::{Map, Value, json};
 
 use crate::engine::view::public_outputs;
+use crate::deploy::NamespaceSet;
 use crate::engine::{Engine, EngineConfig, StoreFlowResolver, flow_identity};
+use crate::load::{DirTree, Tree};
 use crate::files::FileStore;
 use crate::store::model::{NewRevision, State};
 use crate::store::{Store, open_store};
@@ -69,7 +71,8 @@ async fn run_async(args: Args) -> anyhow::Result<ExitCode> {
         };
         inputs.insert(k.to_string(), Value::String(v.to_string()));
     }
-    let resolver = Arc::new(StoreFlowResolver::new(Arc::clone(&store)));
+    let namespaces = Arc::new(repo_namespaces(&repo_root(&args.file))?);
+    let resolver = Arc::new(StoreFlowResolver::with_hooks(Arc::clone(&store), namespaces));
     let config = EngineConfig {
         data_dir: args.data_dir.clone(),
         ..EngineConfig::default()
@@ -179,17 +182,7 @@ fn start_worker(store: &Arc<dyn Store>, args: &Args) -> RunningWorker {
     if let Some(threads) = args.worker_threads {
         config.threads = threads.max(1);
     }
-    let repo = args
-        .file
-        .canonicalize()
-        .ok()
-        .and_then(|file| {
-            file.ancestors()
-                .skip(1)
-                .find(|dir| dir.join("namespaces").is_dir())
-                .map(Path::to_path_buf)
-        })
-        .unwrap_or_else(|| PathBuf::from("."));
+    let repo = repo_root(&args.file);
     let worker = Worker::new(Arc::clone(store), FileStore::new(&args.data_dir), config)
         .with_namespace_files(Arc::new(DirNamespaceFiles::new(repo)));
     let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -197,6 +190,41 @@ fn start_worker(store: &Arc<dyn Store>, args: &Args) -> RunningWorker {
         let _ = stopped.await;
     }));
     RunningWorker { shutdown, handle }
+}
+
+/// The repository holding `file`: the nearest ancestor with a `namespaces/` directory, else the
+/// current directory.
+fn repo_root(file: &Path) -> PathBuf {
+    file.canonicalize()
+        .ok()
+        .and_then(|file| {
+            file.ancestors()
+                .skip(1)
+                .find(|dir| dir.join("namespaces").is_dir())
+                .map(Path::to_path_buf)
+        })
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// The repository's `namespaces/<ns>/namespace.yaml` variables and plugin defaults, applied as
+/// the daemon applies them. A broken namespace file is an error: running without its settings
+/// would run the flow against the wrong connection or credentials.
+fn repo_namespaces(root: &Path) -> anyhow::Result<NamespaceSet> {
+    if !root.join("namespaces").is_dir() {
+        return Ok(NamespaceSet::default());
+    }
+    let tree = DirTree::new(root).with_context(|| format!("reading {}", root.display()))?;
+    let paths: Vec<String> = tree
+        .list()
+        .with_context(|| format!("listing {}", root.display()))?
+        .into_iter()
+        .filter(|p| p.starts_with("namespaces/"))
+        .collect();
+    let (set, diagnostics) = NamespaceSet::read(&tree, &paths);
+    if let Some(first) = diagnostics.first() {
+        bail!("{}:{}:{}: {}", first.file, first.line, first.column, first.message);
+    }
+    Ok(set)
 }
 
 fn paint(state: State, colour: bool) -> String {

@@ -112,6 +112,21 @@ impl NamespaceSet {
     }
 }
 
+/// A revision's namespace configuration is what the engine applies to its flows (`baton run`
+/// reads it from the repository on disk; the daemon from its live registry).
+impl crate::engine::NamespaceHooks for NamespaceSet {
+    fn plugin_defaults(&self, namespace: &str) -> Vec<crate::spec::PluginDefault> {
+        self.context_for(namespace).plugin_defaults
+    }
+
+    fn variables(&self, namespace: &str) -> Map<String, Value> {
+        match self.variables_for(namespace) {
+            Value::Object(map) => map,
+            _ => Map::new(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -48,6 +48,7 @@ async fn scheduler_at(
     let revision = Revision {
         id: "r1".into(),
         author: None,
+        details: None,
     };
     let report = reconciler
         .reconcile(tree, revision, Changes::All)
