@@ -48,6 +48,9 @@ pub(super) struct Drive {
     /// Tasks whose properties may read `outputs` (or `parent(s)`): only their renders pay for
     /// building the outputs tree. `None`: every render does (flow variables read outputs).
     pub needs_outputs: Option<HashSet<String>>,
+    /// Worker task runs whose lease expired (id, attempts when seen), failed after the next
+    /// refresh so a result stored in the meantime wins.
+    pub lost: Vec<(String, usize)>,
 }
 
 /// The tasks that may read other tasks' outputs, or `None` when any render may.
@@ -155,6 +158,7 @@ impl Drive {
             release_slot: false,
             namespace_vars,
             needs_outputs,
+            lost: Vec::new(),
         }
     }
 
@@ -190,6 +194,7 @@ impl Drive {
                 self.command(cmd).await;
             }
             self.refresh_external().await?;
+            self.fail_lost(Utc::now());
         }
     }
 
@@ -410,6 +415,9 @@ impl Drive {
         let now = Utc::now();
         match cmd {
             Command::Wake => {}
+            Command::WorkerLost { task_run_id, attempts } => {
+                self.lost.push((task_run_id, attempts));
+            }
             Command::Kill => {
                 if !self.view.execution.state.is_terminal()
                     && self.view.execution.state != State::Killing
