@@ -47,8 +47,8 @@ impl SyncHealth {
         self.last_error.lock().ok().and_then(|e| e.clone())
     }
 
-    fn record(&self, result: &Result<Option<ReconcileReport>, DeployError>) {
-        let error = result.as_ref().err().map(ToString::to_string);
+    /// Records a pass of a daemon following the leader (it counts as a sync).
+    pub fn record_follow(&self, error: Option<String>) {
         self.stalled.store(error.is_some(), Ordering::Release);
         if error.is_none() {
             self.first_sync_done.store(true, Ordering::Release);
@@ -56,6 +56,10 @@ impl SyncHealth {
         if let Ok(mut last) = self.last_error.lock() {
             *last = error;
         }
+    }
+
+    fn record(&self, result: &Result<Option<ReconcileReport>, DeployError>) {
+        self.record_follow(result.as_ref().err().map(ToString::to_string));
     }
 }
 
@@ -97,8 +101,8 @@ impl SyncLoop {
         self.health.clone()
     }
 
-    /// Runs until `cancel` fires.
-    pub async fn run(self, cancel: CancellationToken) {
+    /// Runs until `cancel` fires (again at each tenure of a leader).
+    pub async fn run(&self, cancel: CancellationToken) {
         let mut previous: Option<DirSnapshot> = None;
         let (_watch, mut events) = match &self.source {
             SyncSource::Worktree(path) => match watch::watch_worktree(path, WORKTREE_DEBOUNCE) {

@@ -1,5 +1,5 @@
-//! `/healthz` (the process answers) and `/readyz` (the store answers, the first sync is done and
-//! the sync loop is not stalled).
+//! `/healthz` (the process answers) and `/readyz` (the store answers, the first sync is done,
+//! the sync loop is not stalled, and a scheduler leader is known).
 
 use axum::Json;
 use axum::extract::State;
@@ -18,13 +18,22 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) 
     let store = state.store.ping().await.err().map(|e| e.to_string());
     let synced = state.health.first_sync_done();
     let stalled = state.health.last_error().filter(|_| state.health.stalled());
-    let ready = store.is_none() && synced && stalled.is_none();
+    // Some daemon (this one or another on the same database) must run the scheduler.
+    let leader = state
+        .store
+        .lease_holder(crate::store::model::LEADER_LEASE)
+        .await
+        .ok()
+        .flatten()
+        .map(|l| json!({"holder": l.holder, "term": l.term, "expires": l.expires}));
+    let ready = store.is_none() && synced && stalled.is_none() && leader.is_some();
     let body = json!({
         "ready": ready,
         "store": store.unwrap_or_else(|| "ok".to_string()),
         "firstSyncDone": synced,
         "stalled": stalled,
         "flows": state.registry.snapshot().len(),
+        "leader": leader,
     });
     let code = if ready {
         StatusCode::OK
