@@ -14,3 +14,4 @@ mod triggers;
 mod validate;
 mod web;
 mod worker;
+mod cluster;
