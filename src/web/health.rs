@@ -8,6 +8,9 @@ use serde_json::{Value, json};
 
 use super::AppState;
 
+/// How long readiness waits for the store.
+const STORE_CHECK: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// Liveness: always 200 while the process serves.
 pub async fn healthz() -> &'static str {
     "ok"
@@ -15,15 +18,19 @@ pub async fn healthz() -> &'static str {
 
 /// Readiness, with the reasons when not ready.
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
-    let store = state.store.ping().await.err().map(|e| e.to_string());
+    // An unreachable database makes calls wait for a connection: answer not-ready in time.
+    let store = match tokio::time::timeout(STORE_CHECK, state.store.ping()).await {
+        Ok(result) => result.err().map(|e| e.to_string()),
+        Err(_) => Some(format!("no answer within {STORE_CHECK:?}")),
+    };
     let synced = state.health.first_sync_done();
     let stalled = state.health.last_error().filter(|_| state.health.stalled());
     // Some daemon (this one or another on the same database) must run the scheduler.
-    let leader = state
-        .store
-        .lease_holder(crate::store::model::LEADER_LEASE)
+    let holder = state.store.lease_holder(crate::store::model::LEADER_LEASE);
+    let leader = tokio::time::timeout(STORE_CHECK, holder)
         .await
         .ok()
+        .and_then(Result::ok)
         .flatten()
         .map(|l| json!({"holder": l.holder, "term": l.term, "expires": l.expires}));
     let ready = store.is_none() && synced && stalled.is_none() && leader.is_some();

@@ -4,7 +4,7 @@
 //! appends its task run id to. Skipped without `BATON_TEST_POSTGRES_URL` (and, for the
 //! private-instance tests, without root and Postgres 15 binaries).
 //!
-//! Sizes scale with `BATON_CLUSTER_EXECUTIONS` (the exactly-once run; default 2,000).
+//! Sizes scale with `BATON_CLUSTER_EXECUTIONS` (the exactly-once run; default 500; the acceptance run is 2,000).
 
 mod faults;
 mod leader;
