@@ -150,8 +150,9 @@ async fn run(url: &str, bin: &str, dir: &std::path::Path) {
         n as f64 / t.as_secs_f64()
     );
 
-    let mut latency_flow =
-        String::from("id: one\nnamespace: bench\ntasks:\n  - {id: s, type: io.kestra.plugin.scripts.shell.Commands, commands: [\"true\"]}\n");
+    let mut latency_flow = String::from(
+        "id: one\nnamespace: bench\ntasks:\n  - {id: s, type: io.kestra.plugin.scripts.shell.Commands, commands: [\"true\"]}\n",
+    );
     latency_flow.push('\n');
     let one = deploy(&store, latency_flow).await;
     let mut fan = String::from(

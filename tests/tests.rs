@@ -1,3 +1,4 @@
+mod cluster;
 mod engine;
 mod files;
 mod gitops;
@@ -14,4 +15,3 @@ mod triggers;
 mod validate;
 mod web;
 mod worker;
-mod cluster;

@@ -17,7 +17,11 @@ pub async fn follow_once(reconciler: &Reconciler) -> Result<bool, DeployError> {
         .sync_status(repo)
         .await?
         .and_then(|s| s.last_applied_revision);
-    let live = reconciler.registry().snapshot().revision().map(str::to_owned);
+    let live = reconciler
+        .registry()
+        .snapshot()
+        .revision()
+        .map(str::to_owned);
     if stored.is_none() || stored == live {
         return Ok(false);
     }
@@ -37,7 +41,9 @@ pub async fn follow(
         if leading.borrow().is_none() {
             let result = follow_once(&reconciler).await;
             match &result {
-                Ok(true) => tracing::info!("registry reloaded from the revision the leader applied"),
+                Ok(true) => {
+                    tracing::info!("registry reloaded from the revision the leader applied")
+                }
                 Ok(false) => {}
                 Err(e) => tracing::warn!(error = %e, "cannot follow the leader's revision"),
             }

@@ -91,8 +91,12 @@ impl Leadership {
         };
         if now != was {
             match now {
-                Some(term) => tracing::info!(holder = %self.holder, term, "leading: scheduler and sync run here"),
-                None => tracing::info!(holder = %self.holder, "not leading: scheduler and sync stopped here"),
+                Some(term) => {
+                    tracing::info!(holder = %self.holder, term, "leading: scheduler and sync run here")
+                }
+                None => {
+                    tracing::info!(holder = %self.holder, "not leading: scheduler and sync stopped here")
+                }
             }
             self.state.send_replace(now);
         }

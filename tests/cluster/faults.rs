@@ -85,7 +85,9 @@ async fn a_postgres_restart_and_a_30_s_outage_lose_nothing() {
     // 2. Unreachable for `outage` seconds with task runs in flight.
     let before = states["SUCCESS"] as usize;
     let m = 40;
-    cluster.start_many(&server, "cluster", "slow", m, 2 * m).await;
+    cluster
+        .start_many(&server, "cluster", "slow", m, 2 * m)
+        .await;
     while cluster.ran_lines().len() < 5 * before + 10 {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
@@ -98,7 +100,10 @@ async fn a_postgres_restart_and_a_30_s_outage_lose_nothing() {
     let left = Duration::from_secs(outage).saturating_sub(stopped.elapsed());
     tokio::time::sleep(left).await;
     pg.start_again();
-    eprintln!("postgres back after {:.1} s", stopped.elapsed().as_secs_f64());
+    eprintln!(
+        "postgres back after {:.1} s",
+        stopped.elapsed().as_secs_f64()
+    );
     cluster.wait_ready(&server, Duration::from_secs(30)).await;
     let states = cluster
         .wait_finished(before + m, Duration::from_secs(300))

@@ -86,7 +86,10 @@ async fn killing_the_leader_hands_schedules_over_within_10_s_without_double_tick
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
-    eprintln!("schedules taken over {:.1} s after the leader was killed", taken_over.as_secs_f64());
+    eprintln!(
+        "schedules taken over {:.1} s after the leader was killed",
+        taken_over.as_secs_f64()
+    );
     let new_leader = leader_of(&cluster, survivor).await;
     assert_ne!(new_leader, leader, "the survivor leads");
     tokio::time::sleep(Duration::from_secs(3)).await;

@@ -82,9 +82,11 @@ impl Cluster {
 
     /// The worker id a `baton worker` process printed at start.
     pub fn worker_id(&self, name: &str) -> Option<String> {
-        self.log(name)
-            .lines()
-            .find_map(|l| l.strip_prefix("worker ")?.strip_suffix(" started").map(str::to_string))
+        self.log(name).lines().find_map(|l| {
+            l.strip_prefix("worker ")?
+                .strip_suffix(" started")
+                .map(str::to_string)
+        })
     }
 
     /// The file shell tasks append `<task run id> <attempt>` lines to.
@@ -199,17 +201,29 @@ impl Cluster {
     }
 
     /// Starts an execution of `namespace.flow` through the API; its id.
-    pub async fn start(&self, server: &Server, namespace: &str, flow: &str) -> Result<String, String> {
+    pub async fn start(
+        &self,
+        server: &Server,
+        namespace: &str,
+        flow: &str,
+    ) -> Result<String, String> {
         let response = self
             .client
-            .post(format!("{}/api/v1/executions/{namespace}/{flow}", server.base))
+            .post(format!(
+                "{}/api/v1/executions/{namespace}/{flow}",
+                server.base
+            ))
             .bearer_auth(TOKEN)
             .timeout(Duration::from_secs(30))
             .send()
             .await
             .map_err(|e| e.to_string())?;
         if response.status().as_u16() != 201 {
-            return Err(format!("{}: {}", response.status(), response.text().await.unwrap_or_default()));
+            return Err(format!(
+                "{}: {}",
+                response.status(),
+                response.text().await.unwrap_or_default()
+            ));
         }
         let body: Value = response.json().await.map_err(|e| e.to_string())?;
         Ok(body["id"].as_str().expect("execution id").to_string())
@@ -217,7 +231,14 @@ impl Cluster {
 
     /// Starts `n` executions, at most `window` unfinished at a time (so the daemon polls a
     /// bounded set), retrying refused starts (e.g. while Postgres restarts).
-    pub async fn start_many(&self, server: &Server, namespace: &str, flow: &str, n: usize, window: usize) {
+    pub async fn start_many(
+        &self,
+        server: &Server,
+        namespace: &str,
+        flow: &str,
+        n: usize,
+        window: usize,
+    ) {
         let mut started = 0;
         while started < n {
             let batch = (n - started).min(window.div_ceil(2).max(1));
@@ -258,7 +279,10 @@ impl Cluster {
                 if total as usize >= n && self.unfinished().await.ok() == Some(0) {
                     return states;
                 }
-                assert!(Instant::now() < deadline, "not finished in time: {states:?}");
+                assert!(
+                    Instant::now() < deadline,
+                    "not finished in time: {states:?}"
+                );
             }
             tokio::time::sleep(Duration::from_millis(250)).await;
         }
@@ -279,10 +303,11 @@ impl Cluster {
     /// Every worker task run: (id, state, attempts).
     pub async fn worker_task_runs(&self) -> Vec<(String, String, Vec<Value>)> {
         let mut conn = self.connect().await.expect("connect");
-        let rows = sqlx::query("SELECT id, state, attempts FROM task_runs WHERE dispatch = 'WORKER'")
-            .fetch_all(&mut conn)
-            .await
-            .expect("task runs");
+        let rows =
+            sqlx::query("SELECT id, state, attempts FROM task_runs WHERE dispatch = 'WORKER'")
+                .fetch_all(&mut conn)
+                .await
+                .expect("task runs");
         rows.iter()
             .map(|r| {
                 let attempts: Value = r.get("attempts");

@@ -83,7 +83,10 @@ impl PrivatePostgres {
             .prefix("baton-pg-")
             .tempdir()
             .expect("tempdir");
-        run("chown", &["postgres:postgres", &dir.path().display().to_string()]);
+        run(
+            "chown",
+            &["postgres:postgres", &dir.path().display().to_string()],
+        );
         let port = free_port();
         let data = data_dir(dir.path());
         as_postgres(&[

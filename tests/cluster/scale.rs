@@ -10,7 +10,12 @@ use super::{Cluster, executions, fanout_flow};
 fn workers_of(attempts: &[serde_json::Value]) -> Vec<String> {
     attempts
         .iter()
-        .filter_map(|a| a["workerId"].as_str().or(a["worker_id"].as_str()).map(str::to_string))
+        .filter_map(|a| {
+            a["workerId"]
+                .as_str()
+                .or(a["worker_id"].as_str())
+                .map(str::to_string)
+        })
         .collect()
 }
 
@@ -29,7 +34,9 @@ async fn three_workers_run_every_task_run_exactly_once() {
         .collect();
     cluster.wait_ready(&server, Duration::from_secs(60)).await;
     let began = Instant::now();
-    cluster.start_many(&server, "cluster", "fanout", n, 200).await;
+    cluster
+        .start_many(&server, "cluster", "fanout", n, 200)
+        .await;
     let states = cluster.wait_finished(n, Duration::from_secs(900)).await;
     let took = began.elapsed();
     eprintln!(
@@ -74,7 +81,9 @@ async fn a_sigkilled_worker_s_task_runs_are_retried_on_the_others() {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
-    cluster.start_many(&server, "cluster", "slow", n, 2 * n).await;
+    cluster
+        .start_many(&server, "cluster", "slow", n, 2 * n)
+        .await;
     // Mid-way: a third of the shell tasks have run.
     while cluster.ran_lines().len() < 5 * n / 3 {
         tokio::time::sleep(Duration::from_millis(20)).await;
@@ -97,12 +106,20 @@ async fn a_sigkilled_worker_s_task_runs_are_retried_on_the_others() {
         );
         let lost: Vec<_> = attempts
             .iter()
-            .filter(|a| a["message"].as_str().is_some_and(|m| m.contains("worker lost")))
+            .filter(|a| {
+                a["message"]
+                    .as_str()
+                    .is_some_and(|m| m.contains("worker lost"))
+            })
             .collect();
         if !lost.is_empty() {
             retried += 1;
             let by = workers_of(attempts);
-            assert_eq!(by.first(), Some(&victim), "task run {id}: lost by the victim");
+            assert_eq!(
+                by.first(),
+                Some(&victim),
+                "task run {id}: lost by the victim"
+            );
             assert_ne!(by.last(), Some(&victim), "task run {id}: retried elsewhere");
         } else {
             assert_eq!(attempts.len(), 1, "task run {id}: {attempts:?}");

@@ -415,7 +415,10 @@ impl Drive {
         let now = Utc::now();
         match cmd {
             Command::Wake => {}
-            Command::WorkerLost { task_run_id, attempts } => {
+            Command::WorkerLost {
+                task_run_id,
+                attempts,
+            } => {
                 self.lost.push((task_run_id, attempts));
             }
             Command::Kill => {

@@ -14,7 +14,9 @@ use crate::store::model::{Dispatch, Level, State};
 /// Tells the owner of each execution with an expired worker lease (adopting it if needed).
 /// With two daemons both may report the same task run: the execution's version guard lets
 /// only one of the resulting steps be stored.
-pub(super) async fn report_expired_leases(inner: &std::sync::Arc<Inner>) -> Result<(), EngineError> {
+pub(super) async fn report_expired_leases(
+    inner: &std::sync::Arc<Inner>,
+) -> Result<(), EngineError> {
     let expired = inner.store.expired_leases(Utc::now()).await?;
     for tr in expired {
         let command = Command::WorkerLost {
