@@ -92,6 +92,16 @@ async fn killing_the_leader_hands_schedules_over_within_10_s_without_double_tick
     );
     let new_leader = leader_of(&cluster, survivor).await;
     assert_ne!(new_leader, leader, "the survivor leads");
+    let status: serde_json::Value = cluster
+        .client
+        .get(format!("{}/api/v1/sync/status", survivor.base))
+        .send()
+        .await
+        .expect("sync status")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(status["leader"]["holder"], new_leader.as_str(), "{status}");
     tokio::time::sleep(Duration::from_secs(3)).await;
 
     let (after, _) = ticks(&db.url).await;
