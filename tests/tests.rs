@@ -1,3 +1,4 @@
+mod cluster;
 mod engine;
 mod engine_features;
 mod faults;

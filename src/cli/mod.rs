@@ -28,7 +28,8 @@ pub enum Command {
     /// Run one execution of a flow file to its end.
     Run(run::Args),
     /// Run the daemon: sync loop, scheduler, engine, worker and HTTP server.
-    Server(server::Args),
+    // Boxed: the daemon's many flags would make every variant as large.
+    Server(Box<server::Args>),
     /// Run a standalone worker sharing the engine's database.
     Worker(worker::Args),
     /// Show what merging the repository would change in a database.
@@ -42,7 +43,7 @@ pub fn main() -> std::process::ExitCode {
         Command::Schema(args) => schema::run(args),
         Command::Validate(args) => validate::run(args),
         Command::Run(args) => run::run(args),
-        Command::Server(args) => server::main(args),
+        Command::Server(args) => server::main(*args),
         Command::Worker(args) => worker::run(args),
         Command::Plan(args) => plan::run(args),
     };

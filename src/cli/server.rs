@@ -17,14 +17,17 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::deploy::{
-    LiveRegistry, NamespaceFilter, ReconcileOptions, Reconciler, SyncLoop, SyncSource,
+    LiveRegistry, NamespaceFilter, ReconcileOptions, Reconciler, SyncLoop, SyncSource, follow,
 };
 use crate::engine::{Engine, EngineConfig};
 use crate::source::{Credentials, Repo, Secret, SourceSpec, sanitize_url};
 use crate::store::Store;
 use crate::store::model::Execution;
 use crate::template::Renderer;
-use crate::trigger::{FlowTriggerListener, Launcher, RegistryResolver, Scheduler, SystemClock};
+use crate::trigger::{
+    FlowTriggerListener, Launcher, Leadership, RegistryResolver, Scheduler, SystemClock,
+    while_leader,
+};
 use crate::web::{AppState, router};
 
 pub use config::{Args, ServerConfig, parse_interval};
@@ -100,7 +103,11 @@ pub async fn run(
         .context("restoring the live flows from the store")?;
     tracing::info!(flows = restored, "live flows restored from the store");
     let source = open_source(&config).await?;
-    let sync = SyncLoop::new(source, reconciler, config.poll_interval);
+    let sync = Arc::new(SyncLoop::new(
+        source,
+        reconciler.clone(),
+        config.poll_interval,
+    ));
     let (wake, health) = (sync.waker(), sync.health());
 
     let cancel = CancellationToken::new();
@@ -113,14 +120,42 @@ pub async fn run(
     } = engine;
     in_process::start_worker(&config, &store, &registry, &tasks, &cancel);
 
-    tasks.spawn(sync.run(cancel.child_token()));
-    let scheduler = Scheduler::new(
+    let leadership = Arc::new(Leadership::new(
         store.clone(),
-        registry.clone(),
-        launcher.clone(),
-        Arc::new(SystemClock),
-    );
-    tasks.spawn(scheduler.run(cancel.child_token()));
+        Leadership::process_holder(),
+        config.leader_lease,
+    ));
+    // Take the lease (if free) before serving, so a lone daemon leads from its first request.
+    leadership.attempt(&mut None).await;
+    tasks.spawn(leadership.clone().run(cancel.child_token()));
+    let leading = leadership.subscribe();
+    tasks.spawn(while_leader(leading.clone(), cancel.child_token(), {
+        let sync = sync.clone();
+        move |tenure| {
+            let sync = sync.clone();
+            async move { sync.run(tenure).await }
+        }
+    }));
+    tasks.spawn(while_leader(leading.clone(), cancel.child_token(), {
+        let (store, registry, launcher) = (store.clone(), registry.clone(), launcher.clone());
+        move |tenure| {
+            let scheduler = Scheduler::new(
+                store.clone(),
+                registry.clone(),
+                launcher.clone(),
+                Arc::new(SystemClock),
+            );
+            scheduler.run(tenure)
+        }
+    }));
+    let follow_every = config.poll_interval.min(FOLLOW_INTERVAL);
+    tasks.spawn(follow(
+        reconciler,
+        health.clone(),
+        leading,
+        follow_every,
+        cancel.child_token(),
+    ));
     let listener_task = FlowTriggerListener::new(store.clone(), registry.clone(), launcher.clone());
     tasks.spawn(listener_task.run(changes, cancel.child_token()));
 
@@ -135,8 +170,8 @@ pub async fn run(
         branch: config.branch.clone(),
         control: Some(control),
         access: Some(config.access.clone()),
-        // The scheduler runs in this process on every node until it takes a leader lease.
-        runs_scheduler: true,
+        // The scheduler runs only on the daemon holding the leader lease: readiness reads it.
+        runs_scheduler: false,
         files: Some(crate::files::FileStore::new(config.data_dir.join("files"))),
     };
     let http_cancel = cancel.clone();
@@ -248,6 +283,9 @@ async fn open_source(config: &ServerConfig) -> anyhow::Result<SyncSource> {
         .context("opening the repository")??;
     Ok(SyncSource::Git(Arc::new(repo)))
 }
+
+/// How often a daemon that does not lead looks for a revision the leader applied.
+const FOLLOW_INTERVAL: Duration = Duration::from_secs(2);
 
 /// How long tests and callers wait for readiness by default.
 pub const READY_TIMEOUT: Duration = Duration::from_secs(30);

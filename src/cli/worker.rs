@@ -32,6 +32,14 @@ pub struct Args {
     /// Repository root whose `namespaces/<ns>/files/` serve `namespaceFiles`.
     #[arg(long)]
     pub repo: Option<PathBuf>,
+    /// How long a claim stays valid without a heartbeat (`30s`, `500ms`, `PT1M`): the delay
+    /// before the task runs of a dead worker are failed and retried elsewhere.
+    #[arg(long, value_parser = parse_lease)]
+    pub lease: Option<std::time::Duration>,
+}
+
+fn parse_lease(text: &str) -> Result<std::time::Duration, String> {
+    crate::cli::server::parse_interval(text).map_err(|e| e.to_string())
 }
 
 /// Runs the command.
@@ -52,6 +60,11 @@ async fn run_async(args: Args) -> anyhow::Result<ExitCode> {
         group: args.group.clone(),
         ..WorkerConfig::default()
     };
+    if let Some(lease) = args.lease {
+        // Renew well within the lease, so one slow round-trip does not lose it.
+        config.lease = lease;
+        config.heartbeat = config.heartbeat.min(lease / 4);
+    }
     if let Some(threads) = args.threads {
         config.threads = threads.max(1);
     }

@@ -9,6 +9,7 @@
 
 mod error;
 mod filter;
+mod follow;
 mod namespaces;
 pub mod plan;
 mod reconcile;
@@ -19,6 +20,7 @@ mod sync;
 
 pub use error::DeployError;
 pub use filter::NamespaceFilter;
+pub use follow::{follow, follow_once};
 pub use namespaces::NamespaceSet;
 pub use plan::{Plan, PlanEntry, plan};
 pub use reconcile::{Changes, ReconcileOptions, ReconcileReport, Reconciler, Revision};

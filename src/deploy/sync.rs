@@ -63,15 +63,13 @@ impl SyncHealth {
         self.last_success.lock().ok().and_then(|t| *t)
     }
 
-    fn record(&self, result: &Result<Option<ReconcileReport>, DeployError>, took: Duration) {
-        let micros = u64::try_from(took.as_micros()).unwrap_or(u64::MAX);
-        self.last_duration_us.store(micros, Ordering::Release);
-        if result.is_ok()
+    /// Records a pass of a daemon following the leader (it counts as a sync).
+    pub fn record_follow(&self, error: Option<String>) {
+        if error.is_none()
             && let Ok(mut last) = self.last_success.lock()
         {
             *last = Some(Utc::now());
         }
-        let error = result.as_ref().err().map(ToString::to_string);
         self.stalled.store(error.is_some(), Ordering::Release);
         if error.is_none() {
             self.first_sync_done.store(true, Ordering::Release);
@@ -79,6 +77,12 @@ impl SyncHealth {
         if let Ok(mut last) = self.last_error.lock() {
             *last = error;
         }
+    }
+
+    fn record(&self, result: &Result<Option<ReconcileReport>, DeployError>, took: Duration) {
+        let micros = u64::try_from(took.as_micros()).unwrap_or(u64::MAX);
+        self.last_duration_us.store(micros, Ordering::Release);
+        self.record_follow(result.as_ref().err().map(ToString::to_string));
     }
 }
 
@@ -120,8 +124,8 @@ impl SyncLoop {
         self.health.clone()
     }
 
-    /// Runs until `cancel` fires.
-    pub async fn run(self, cancel: CancellationToken) {
+    /// Runs until `cancel` fires (again at each tenure of a leader).
+    pub async fn run(&self, cancel: CancellationToken) {
         let mut previous: Option<DirSnapshot> = None;
         let (_watch, mut events) = match &self.source {
             SyncSource::Worktree(path) => match watch::watch_worktree(path, WORKTREE_DEBOUNCE) {

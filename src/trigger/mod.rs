@@ -11,6 +11,7 @@ mod conditions;
 mod error;
 mod flow_trigger;
 mod launch;
+mod leader;
 mod resolver;
 mod schedule;
 mod scheduler;
@@ -22,6 +23,7 @@ pub use error::TriggerError;
 
 pub use flow_trigger::FlowTriggerListener;
 pub use launch::{Launcher, StoreLauncher};
+pub use leader::{DEFAULT_LEASE_TTL, LEADER_LEASE, Leadership, while_leader};
 pub use resolver::RegistryResolver;
 pub use schedule::{LATE_GRACE, ScheduleSpec, due_ticks, ticks_to_fire};
 pub use scheduler::Scheduler;

@@ -17,8 +17,8 @@ use super::execution::{Shared, run_claimed};
 use super::leases::{self, Running};
 use super::services::WorkerServices;
 use crate::files::FileStore;
-use crate::store::Store;
 use crate::store::model::WorkerInfo;
+use crate::store::{Channel, Store, Subscription};
 use crate::tasks::{DockerEngine, Facilities, NamespaceFiles, NoNamespaceFiles};
 use crate::template::Renderer;
 
@@ -140,6 +140,15 @@ impl Worker {
     ) {
         let threads = self.config.threads.max(1);
         let mut idle = self.config.poll;
+        // Woken as soon as a task run is queued (from any process on Postgres); the pauses
+        // below are only the safety net for wake-ups lost while reconnecting.
+        let mut ready = match self.store.subscribe(Channel::TaskRunsReady).await {
+            Ok(subscription) => Some(subscription),
+            Err(error) => {
+                tracing::warn!(worker_id = %self.id, %error, "no wake-ups: polling only");
+                None
+            }
+        };
         loop {
             while tasks.try_join_next().is_some() {}
             let free = threads.saturating_sub(running.len());
@@ -180,6 +189,7 @@ impl Worker {
                 () = &mut *shutdown => return,
                 () = tokio::time::sleep(pause) => {}
                 Some(_) = tasks.join_next(), if free == 0 => {}
+                () = woken(&mut ready), if free > 0 && pause > Duration::ZERO => {}
             }
         }
     }
@@ -219,6 +229,16 @@ impl Worker {
         }
         while tasks.join_next().await.is_some() {}
     }
+}
+
+/// Resolves at the next wake-up; never without a subscription (or once the store is gone).
+async fn woken(subscription: &mut Option<Subscription>) {
+    if let Some(s) = subscription
+        && s.notified().await
+    {
+        return;
+    }
+    std::future::pending().await
 }
 
 fn host_name() -> String {

@@ -37,7 +37,8 @@ async fn serve(
     );
     let (wake, health) = (sync.waker(), sync.health());
     let cancel = CancellationToken::new();
-    tokio::spawn(sync.run(cancel.child_token()));
+    let token = cancel.child_token();
+    tokio::spawn(async move { sync.run(token).await });
     let state = AppState {
         store: Arc::clone(&store),
         registry: Arc::clone(&registry),

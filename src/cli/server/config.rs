@@ -63,6 +63,10 @@ pub struct Args {
     /// The daemon's own log lines: `text` (default) or `json`.
     #[arg(long, env = "BATON_LOG_FORMAT")]
     pub log_format: Option<String>,
+    /// How long the leader lease (scheduler and sync) lasts unrenewed (`6s`): with several
+    /// daemons on one database, a dead leader is replaced within about this long.
+    #[arg(long, env = "BATON_LEADER_LEASE")]
+    pub leader_lease: Option<String>,
     /// The configuration file (default: ./baton.toml when it exists).
     #[arg(long, env = "BATON_CONFIG")]
     pub config: Option<PathBuf>,
@@ -88,6 +92,7 @@ struct FileConfig {
     worker_threads: Option<usize>,
     auth: Option<String>,
     api_token: Option<String>,
+    leader_lease: Option<String>,
 }
 
 /// Everything the daemon needs, resolved.
@@ -113,6 +118,8 @@ pub struct ServerConfig {
     pub worker_threads: Option<usize>,
     /// Who may read the pages and API, and the token for writes.
     pub access: crate::web::api::access::Access,
+    /// The leader lease's time to live.
+    pub leader_lease: Duration,
 }
 
 impl ServerConfig {
@@ -128,6 +135,7 @@ impl ServerConfig {
             follow_worktree: false,
             namespace_filter: None,
             prune: true,
+            leader_lease: crate::trigger::DEFAULT_LEASE_TTL,
             allow_empty: false,
             webhook_secret: None,
             git_token: None,
@@ -172,6 +180,9 @@ impl ServerConfig {
         if let Some(auth) = args.auth.or(file.auth) {
             config.access.read = crate::web::api::access::ReadAccess::parse(&auth)
                 .map_err(|e| anyhow::anyhow!("--auth: {e}"))?;
+        }
+        if let Some(l) = args.leader_lease.or(file.leader_lease) {
+            config.leader_lease = parse_interval(&l)?.max(std::time::Duration::from_millis(300));
         }
         config.access.api_token = args.api_token.or(file.api_token).filter(|t| !t.is_empty());
         Ok(config)

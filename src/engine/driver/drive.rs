@@ -52,6 +52,9 @@ pub(super) struct Drive {
     pub needs_outputs: Option<HashSet<String>>,
     /// How many entries of the execution's state history were already announced as changes.
     pub announced: usize,
+    /// Worker task runs whose lease expired (id, attempts when seen), failed after the next
+    /// refresh so a result stored in the meantime wins.
+    pub lost: Vec<(String, usize)>,
 }
 
 /// The tasks that may read other tasks' outputs, or `None` when any render may.
@@ -161,6 +164,7 @@ impl Drive {
             namespace_vars,
             needs_outputs,
             announced,
+            lost: Vec::new(),
         }
     }
 
@@ -196,6 +200,7 @@ impl Drive {
                 self.command(cmd).await;
             }
             self.refresh_external().await?;
+            self.fail_lost(Utc::now());
         }
     }
 
@@ -433,6 +438,12 @@ impl Drive {
         let now = Utc::now();
         match cmd {
             Command::Wake => {}
+            Command::WorkerLost {
+                task_run_id,
+                attempts,
+            } => {
+                self.lost.push((task_run_id, attempts));
+            }
             Command::Kill => {
                 if !self.view.execution.state.is_terminal()
                     && self.view.execution.state != State::Killing

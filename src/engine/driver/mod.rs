@@ -9,6 +9,7 @@ mod commands;
 mod drive;
 mod engine_tasks;
 mod local_files;
+mod lost;
 mod start;
 mod wait_for;
 
@@ -76,6 +77,12 @@ struct Start {
 /// Requests sent to an execution's owner.
 pub(crate) enum Command {
     Wake,
+    /// The worker holding this task run stopped renewing its lease (`attempts`: how many
+    /// attempts the task run had then, so a later attempt is never failed by mistake).
+    WorkerLost {
+        task_run_id: String,
+        attempts: usize,
+    },
     Kill,
     Resume(Map<String, Value>, oneshot::Sender<Result<(), EngineError>>),
 }
@@ -330,6 +337,9 @@ impl Engine {
         loop {
             if let Err(e) = self.drive_pending().await {
                 tracing::warn!(error = %e, "cannot list executions to drive");
+            }
+            if let Err(e) = lost::report_expired_leases(&self.inner).await {
+                tracing::warn!(error = %e, "cannot look for expired worker leases");
             }
             tokio::select! {
                 _ = shutdown.cancelled() => break,

@@ -16,3 +16,7 @@ pub struct Lease {
     /// When it lapses unless renewed.
     pub expires: DateTime<Utc>,
 }
+
+/// The lease under which one daemon of those sharing a database runs the scheduler and the
+/// sync loop (`/readyz` needs a live holder).
+pub const LEADER_LEASE: &str = "leader";

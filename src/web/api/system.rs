@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::context::WebContext;
 use super::problem::Problem;
 use crate::source::sanitize_url;
-use crate::store::model::{FlowSyncStatus, SyncStatus, WorkerInfo};
+use crate::store::model::{FlowSyncStatus, LEADER_LEASE, Lease, SyncStatus, WorkerInfo};
 
 /// The sync status document.
 #[derive(Debug, Serialize)]
@@ -23,6 +23,9 @@ pub struct SyncReport {
     pub flows: Vec<FlowSyncStatus>,
     /// The revision the live registry of this process serves (none without a sync loop).
     pub live_revision: Option<String>,
+    /// The daemon holding the leader lease (it runs the sync loop and the scheduler); none
+    /// while no daemon leads.
+    pub leader: Option<Lease>,
 }
 
 /// Reads the sync report from the store.
@@ -40,7 +43,13 @@ pub async fn sync_report(ctx: &WebContext) -> Result<SyncReport, Problem> {
         .flow_sync_statuses()
         .await
         .map_err(|e| Problem::store("flow sync statuses", &e))?;
+    let leader = ctx
+        .store
+        .lease_holder(LEADER_LEASE)
+        .await
+        .map_err(|e| Problem::store("leader lease", &e))?;
     Ok(SyncReport {
+        leader,
         repo: ctx.repo.as_ref().map(|r| sanitize_url(&r.url)),
         branch: ctx.repo.as_ref().map(|r| r.branch.clone()),
         status: status.map(|mut s| {
