@@ -68,7 +68,11 @@ fn baton_run_applies_inherited_namespace_variables_and_plugin_defaults() {
 fn baton_run_refuses_a_broken_namespace_file_naming_it() {
     let dir = tempfile::tempdir().expect("tempdir");
     let root = dir.path();
-    write(root, "namespaces/company/namespace.yaml", "variables: [1, 2\n");
+    write(
+        root,
+        "namespaces/company/namespace.yaml",
+        "variables: [1, 2\n",
+    );
     write(
         root,
         "flows/company/show.yaml",

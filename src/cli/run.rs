@@ -9,11 +9,11 @@ use std::sync::Arc;
 use anyhow::{Context, bail};
 use serde_json::{Map, Value, json};
 
-use crate::engine::view::public_outputs;
 use crate::deploy::NamespaceSet;
+use crate::engine::view::public_outputs;
 use crate::engine::{Engine, EngineConfig, StoreFlowResolver, flow_identity};
-use crate::load::{DirTree, Tree};
 use crate::files::FileStore;
+use crate::load::{DirTree, Tree};
 use crate::store::model::{NewRevision, State};
 use crate::store::{Store, open_store};
 use crate::tasks::DirNamespaceFiles;
@@ -72,7 +72,10 @@ async fn run_async(args: Args) -> anyhow::Result<ExitCode> {
         inputs.insert(k.to_string(), Value::String(v.to_string()));
     }
     let namespaces = Arc::new(repo_namespaces(&repo_root(&args.file))?);
-    let resolver = Arc::new(StoreFlowResolver::with_hooks(Arc::clone(&store), namespaces));
+    let resolver = Arc::new(StoreFlowResolver::with_hooks(
+        Arc::clone(&store),
+        namespaces,
+    ));
     let config = EngineConfig {
         data_dir: args.data_dir.clone(),
         ..EngineConfig::default()
@@ -222,7 +225,13 @@ fn repo_namespaces(root: &Path) -> anyhow::Result<NamespaceSet> {
         .collect();
     let (set, diagnostics) = NamespaceSet::read(&tree, &paths);
     if let Some(first) = diagnostics.first() {
-        bail!("{}:{}:{}: {}", first.file, first.line, first.column, first.message);
+        bail!(
+            "{}:{}:{}: {}",
+            first.file,
+            first.line,
+            first.column,
+            first.message
+        );
     }
     Ok(set)
 }
