@@ -12,7 +12,7 @@ executions=${1:-100000}
 requests=${2:-300}
 port=${PORT:-18181}
 profile=${PROFILE:-release}
-export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-/work/main/target}
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/target}
 
 if [ "$profile" = release ]; then
   cargo build --release --example web_serve
