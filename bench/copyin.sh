@@ -10,7 +10,7 @@ URL="${BATON_TEST_POSTGRES_URL:?set BATON_TEST_POSTGRES_URL}"
 DIR=/tmp/baton-bench
 CSV="$DIR/taxi_$ROWS.csv"
 TABLE=bench_copyin_trips
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/work/main/target}"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
 
 mkdir -p "$DIR"
 if [ ! -s "$CSV" ]; then

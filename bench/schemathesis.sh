@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 examples=${1:-50}
 port=${PORT:-18183}
 token=schemathesis-token
-export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-/work/main/target}
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/target}
 cargo build --example web_serve
 dir=$(mktemp -d)
 "$CARGO_TARGET_DIR/debug/examples/web_serve" --db "$dir/baton.db" --repo . --fill 200 \
