@@ -276,7 +276,11 @@ impl Cluster {
         loop {
             if let Ok(states) = self.executions_by_state().await {
                 let total: i64 = states.values().sum();
-                if total as usize >= n && self.unfinished().await.ok() == Some(0) {
+                // Counted again once none is unfinished: `states` may predate the last ending.
+                if total as usize >= n
+                    && self.unfinished().await.ok() == Some(0)
+                    && let Ok(states) = self.executions_by_state().await
+                {
                     return states;
                 }
                 assert!(
