@@ -580,7 +580,28 @@ fn matches(v: &Value, expected: &Value) -> Result<(), String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kestra_compat_core_flows_end_as_kestra_says() {
-    let h = Harness::new().await;
+    kestra_compat_on(&Harness::new().await).await;
+}
+
+/// The same suite on the PostgreSQL store (skipped without `BATON_TEST_POSTGRES_URL`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kestra_compat_core_flows_end_as_kestra_says_on_postgres() {
+    let Some(url) = crate::store::schema::postgres_url("kestra compat on postgres") else {
+        return;
+    };
+    let schema = crate::store::schema::Schema::create(&url).await;
+    let store: Arc<dyn Store> = Arc::new(schema.store(16).await);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let engine = engine_on(&store, dir.path());
+    let h = Harness {
+        store,
+        engine,
+        _dir: dir,
+    };
+    kestra_compat_on(&h).await;
+}
+
+async fn kestra_compat_on(h: &Harness) {
     for entry in std::fs::read_dir(format!("{COMPAT}/flows/valid")).expect("valid flows") {
         let path = entry.expect("entry").path();
         let source = std::fs::read_to_string(&path).expect("reads");
@@ -600,7 +621,7 @@ async fn kestra_compat_core_flows_end_as_kestra_says() {
     }
     let (scenarios, skipped, out_of_scope) = scenarios();
     let results = futures::future::join_all(scenarios.iter().map(|s| async {
-        let r = tokio::time::timeout(Duration::from_secs(60), play(&h, s))
+        let r = tokio::time::timeout(Duration::from_secs(60), play(h, s))
             .await
             .unwrap_or_else(|_| Err("timed out".into()));
         (s.id.clone(), r)

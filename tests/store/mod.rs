@@ -21,7 +21,7 @@ mod purge;
 mod queue;
 mod races;
 mod retention;
-mod schema;
+pub(crate) mod schema;
 mod slots;
 mod status;
 mod tailing;

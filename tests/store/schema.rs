@@ -9,10 +9,10 @@ use sqlx::postgres::PgConnectOptions;
 use sqlx::{Connection, PgConnection};
 
 /// The variable naming the test database.
-pub(super) const URL_VAR: &str = "BATON_TEST_POSTGRES_URL";
+pub(crate) const URL_VAR: &str = "BATON_TEST_POSTGRES_URL";
 
 /// The test database's URL, or `None` (after saying so) when the variable is not set.
-pub(super) fn postgres_url(test: &str) -> Option<String> {
+pub(crate) fn postgres_url(test: &str) -> Option<String> {
     match std::env::var(URL_VAR) {
         Ok(url) if !url.is_empty() => Some(url),
         _ => {
@@ -23,7 +23,7 @@ pub(super) fn postgres_url(test: &str) -> Option<String> {
 }
 
 /// A schema of its own in the test database; dropped (with everything in it) on drop.
-pub(super) struct Schema {
+pub(crate) struct Schema {
     url: String,
     /// The schema's name, `t_<random hex>`; also the stores' `application_name`.
     pub(super) name: String,
@@ -31,7 +31,7 @@ pub(super) struct Schema {
 
 impl Schema {
     /// Creates a fresh, empty schema.
-    pub(super) async fn create(url: &str) -> Schema {
+    pub(crate) async fn create(url: &str) -> Schema {
         let name = format!("t_{}", uuid::Uuid::new_v4().simple());
         let mut conn = PgConnection::connect(url)
             .await
@@ -56,7 +56,7 @@ impl Schema {
     }
 
     /// A store on this schema with at most `connections` connections.
-    pub(super) async fn store(&self, connections: u32) -> PostgresStore {
+    pub(crate) async fn store(&self, connections: u32) -> PostgresStore {
         PostgresStore::connect_with(self.options(), connections)
             .await
             .expect("connect postgres store")
