@@ -105,6 +105,7 @@ fn world() -> &'static World {
             let revision = Revision {
                 id: "r1".into(),
                 author: None,
+                details: None,
             };
             let report = reconciler
                 .reconcile(tree, revision, Changes::All)
@@ -121,6 +122,8 @@ fn world() -> &'static World {
                 repo: "fuzz".into(),
                 branch: "main".into(),
                 control: None,
+                runs_scheduler: true,
+                files: None,
                 access: Some(Access {
                     read: ReadAccess::Public,
                     api_token: Some(TOKEN.into()),
