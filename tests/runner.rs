@@ -3,6 +3,7 @@
 
 mod docker;
 mod docker_cleanup;
+mod docker_seeding;
 mod process;
 
 use std::path::{Path, PathBuf};

@@ -5,7 +5,9 @@ use std::fs::File;
 use std::io::{BufReader, Write};
 use std::path::{Component, Path, PathBuf};
 
+use super::copy::UNTOUCHED_MTIME;
 use crate::runner::error::RunnerError;
+use crate::runner::workdir::OUTPUT_DIR_NAME;
 
 /// Builds a tar of `work_dir`'s files placed at `container_dir` (absolute, e.g.
 /// `/baton/work/tr-1`), to be uploaded at `/`. Everything is world-writable so a non-root
@@ -17,7 +19,7 @@ pub(super) fn pack(work_dir: &Path, container_dir: &str) -> Result<Vec<u8>, Runn
     let mut prefix = PathBuf::new();
     for part in root.components() {
         prefix.push(part);
-        append_dir(&mut builder, &prefix)?;
+        append_dir(&mut builder, &prefix, mtime_now())?;
     }
     let mut pending = vec![PathBuf::new()];
     while let Some(relative) = pending.pop() {
@@ -27,7 +29,14 @@ pub(super) fn pack(work_dir: &Path, container_dir: &str) -> Result<Vec<u8>, Runn
             let kind = entry.file_type().map_err(RunnerError::io(entry.path()))?;
             let child = relative.join(entry.file_name());
             if kind.is_dir() {
-                append_dir(&mut builder, &root.join(&child))?;
+                // The output directory carries the sentinel time that tells, after the run,
+                // whether anything was written to it (see `copy`).
+                let mtime = if child.as_os_str() == OUTPUT_DIR_NAME {
+                    UNTOUCHED_MTIME as u64
+                } else {
+                    mtime_now()
+                };
+                append_dir(&mut builder, &root.join(&child), mtime)?;
                 pending.push(child);
             } else if kind.is_file() {
                 append_file(&mut builder, &entry.path(), &root.join(&child))?;
@@ -37,12 +46,16 @@ pub(super) fn pack(work_dir: &Path, container_dir: &str) -> Result<Vec<u8>, Runn
     builder.into_inner().map_err(RunnerError::io(work_dir))
 }
 
-fn append_dir(builder: &mut tar::Builder<Vec<u8>>, path: &Path) -> Result<(), RunnerError> {
+fn append_dir(
+    builder: &mut tar::Builder<Vec<u8>>,
+    path: &Path,
+    mtime: u64,
+) -> Result<(), RunnerError> {
     let mut header = tar::Header::new_gnu();
     header.set_entry_type(tar::EntryType::Directory);
     header.set_mode(0o777);
     header.set_size(0);
-    header.set_mtime(mtime_now());
+    header.set_mtime(mtime);
     builder
         .append_data(&mut header, path, std::io::empty())
         .map_err(RunnerError::io(path))

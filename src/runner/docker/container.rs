@@ -1,6 +1,7 @@
 //! One container's life: create (labels, limits, hardened; the image pulled only when the
-//! engine says it is missing), upload the working directory while attaching, start, follow
-//! logs while waiting for the exit, copy the outputs back. Removal is the caller's.
+//! engine says it is missing), upload the working directory (if there is anything to upload)
+//! while attaching, start, follow logs while waiting for the exit, copy the outputs back (if
+//! any were written). Removal is the caller's.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -18,7 +19,8 @@ use futures::StreamExt;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use super::{copy, docker_error, docker_host, image};
+use super::copy::{self, CopyBack, Seeding};
+use super::{docker_error, docker_host, image};
 use crate::runner::collector::{self, Collected, Stream, StreamLines};
 use crate::runner::error::RunnerError;
 use crate::runner::outcome::{CommandOutcome, LogLine};
@@ -40,8 +42,9 @@ pub(super) async fn create(
     spec: &CommandSpec,
     options: &DockerOptions,
     work_dir: &Path,
+    seeding: Seeding,
 ) -> Result<String, RunnerError> {
-    let config = config(spec, options, work_dir)?;
+    let config = config(spec, options, work_dir, seeding)?;
     if options.pull_policy == PullPolicy::Always {
         image::pull(docker, &options.image).await?;
     }
@@ -76,6 +79,7 @@ fn config(
     spec: &CommandSpec,
     options: &DockerOptions,
     work_dir: &Path,
+    seeding: Seeding,
 ) -> Result<ContainerCreateBody, RunnerError> {
     let paths = work_paths(&spec.runner, work_dir);
     let mut env: Vec<String> = spec
@@ -96,6 +100,9 @@ fn config(
     labels.insert(DELETE_LABEL.to_owned(), options.delete.to_string());
     let mut cmd = spec.interpreter.clone();
     cmd.push(spec.script());
+    if !seeding.upload {
+        cmd = copy::seeded_command(&spec.interpreter[0], &paths.output_dir, cmd);
+    }
     let host_config = HostConfig {
         nano_cpus: options.cpus.map(|cpus| (cpus * 1e9) as i64),
         memory: options
@@ -136,16 +143,32 @@ fn config(
     })
 }
 
+/// A created container and what it runs.
+pub(super) struct Created<'a> {
+    pub docker: &'a Docker,
+    /// Where the engine is, for the requests bollard has no call for.
+    pub host: &'a str,
+    pub id: &'a str,
+    pub spec: &'a CommandSpec,
+    pub work_dir: &'a Path,
+    pub seeding: Seeding,
+}
+
 /// Uploads the working directory, starts the container and sees it through to its outcome
 /// (the container is left in place).
 pub(super) async fn drive(
-    docker: &Docker,
-    id: &str,
-    spec: &CommandSpec,
-    work_dir: &Path,
+    created: &Created<'_>,
     logs: mpsc::Sender<LogLine>,
     cancel: CancellationToken,
 ) -> Result<CommandOutcome, RunnerError> {
+    let &Created {
+        docker,
+        host,
+        id,
+        spec,
+        work_dir,
+        seeding,
+    } = created;
     // Attached before the start so no line is missed: a followed `logs` stream can end before
     // the last lines of a fast-exiting container (seen on Docker 20.10), attach does not.
     let options = AttachContainerOptionsBuilder::new()
@@ -160,7 +183,14 @@ pub(super) async fn drive(
             .await
             .map_err(docker_error("attach to container", id))
     };
-    let (attached, ()) = tokio::try_join!(attach, copy::upload(docker, id, work_dir))?;
+    let upload = async {
+        if seeding.upload {
+            copy::upload(docker, id, work_dir).await
+        } else {
+            Ok(())
+        }
+    };
+    let (attached, ()) = tokio::try_join!(attach, upload)?;
     let (sender, collector) = collector::start(logs);
     let follower = tokio::spawn(follow_output(attached.output, sender));
     docker
@@ -190,7 +220,14 @@ pub(super) async fn drive(
         metrics,
         stderr_seen,
     } = collector.await.unwrap_or_default();
-    copy::copy_back(docker, id, work_dir, !spec.output_files.is_empty()).await?;
+    let what = if !spec.output_files.is_empty() {
+        CopyBack::WorkDir
+    } else if seeding.outputs_empty {
+        CopyBack::OutputsIfWritten
+    } else {
+        CopyBack::Outputs
+    };
+    copy::copy_back(docker, host, id, work_dir, what).await?;
     let output_files = output_files::collect(work_dir, &spec.output_files).await?;
     Ok(CommandOutcome {
         exit_code,

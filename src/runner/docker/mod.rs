@@ -9,6 +9,7 @@ mod copy;
 mod image;
 mod orphans;
 mod removal;
+mod stat;
 
 use std::path::Path;
 
@@ -85,15 +86,25 @@ pub async fn run(
 ) -> Result<CommandOutcome, RunnerError> {
     super::workdir::check_spec(spec)?;
     let docker = connect().await?;
-    run_with(&docker, spec, options, work_dir, logs, cancel).await
+    run_with(
+        &docker,
+        &docker_host(),
+        spec,
+        options,
+        work_dir,
+        logs,
+        cancel,
+    )
+    .await
 }
 
-/// Runs `spec` in a container on an already connected engine. The outcome is returned as soon
-/// as the outputs are back; the container is then removed in the background (always when the
-/// run was stopped, else unless `delete` is false): await [`removals_settled`] before ending
-/// the runtime.
+/// Runs `spec` in a container on an already connected engine, found at `host`. The outcome is
+/// returned as soon as the outputs are back; the container is then removed in the background
+/// (always when the run was stopped, else unless `delete` is false): await
+/// [`removals_settled`] before ending the runtime.
 pub async fn run_with(
     docker: &Docker,
+    host: &str,
     spec: &CommandSpec,
     options: &DockerOptions,
     work_dir: &Path,
@@ -101,14 +112,23 @@ pub async fn run_with(
     cancel: CancellationToken,
 ) -> Result<CommandOutcome, RunnerError> {
     super::workdir::prepare(spec, work_dir).await?;
-    let id = container::create(docker, spec, options, work_dir).await?;
+    let seeding = copy::seeding(spec, options, work_dir).await?;
+    let id = container::create(docker, spec, options, work_dir, seeding).await?;
     // Armed until the run is over, so a run dropped half-way (a worker aborting the task) does
     // not leave its container running on.
     let guard = RemoveOnDrop {
         docker: docker.clone(),
         id: Some(id.clone()),
     };
-    let result = container::drive(docker, &id, spec, work_dir, logs, cancel).await;
+    let created = container::Created {
+        docker,
+        host,
+        id: &id,
+        spec,
+        work_dir,
+        seeding,
+    };
+    let result = container::drive(&created, logs, cancel).await;
     let stopped = result
         .as_ref()
         .map_or(true, |outcome| outcome.timed_out || outcome.cancelled);

@@ -185,8 +185,10 @@ async fn execute(
     match &spec.runner {
         RunnerConfig::Process => crate::runner::process::run(spec, work_dir, logs, cancel).await,
         RunnerConfig::Docker(options) => {
-            let docker = facilities.docker.client_for(choice.host.as_deref()).await?;
-            crate::runner::docker::run_with(&docker, spec, options, work_dir, logs, cancel).await
+            let host = choice.host.as_deref().unwrap_or(facilities.docker.host());
+            let docker = facilities.docker.client_for(Some(host)).await?;
+            crate::runner::docker::run_with(&docker, host, spec, options, work_dir, logs, cancel)
+                .await
         }
     }
 }
