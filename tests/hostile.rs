@@ -96,6 +96,33 @@ fn billion_laughs_is_refused_quickly() {
 }
 
 #[test]
+fn a_long_key_above_many_values_is_refused_quickly() {
+    // Every value's path repeats the key: 200 KB x 100,000 values was 12 GB and over a minute
+    // in a 1 MiB file before pointer text had a limit.
+    let flow = format!(
+        "id: f\nnamespace: company.team\ntasks: []\nvariables:\n  ? {}\n  :\n{}",
+        "k".repeat(200_000),
+        "    - 1\n".repeat(100_000)
+    );
+    assert!(flow.len() <= Limits::default().max_bytes);
+    let err = refused("long-key.yaml", flow.as_bytes(), "too-many-path-bytes");
+    // It stops at the value that crosses the limit, some 170 values in, not at the end.
+    let line = err.position().map_or(0, |pos| pos.line);
+    assert!((8..1_000).contains(&line), "{err} at line {line}");
+    assert_eq!(
+        codes(&validate("long-key.yaml", flow.as_bytes())),
+        ["too-many-path-bytes"]
+    );
+    // The same key above a few values is an ordinary (if odd) variable.
+    let few = format!(
+        "id: f\nnamespace: company.team\ntasks: []\nvariables:\n  ? {}\n  :\n{}",
+        "k".repeat(200_000),
+        "    - 1\n".repeat(10)
+    );
+    assert!(load::parse_document(few.as_bytes(), &Limits::default()).is_ok());
+}
+
+#[test]
 fn non_utf8_yaml_names_the_line_of_the_first_bad_byte() {
     let bytes = fixture("latin1.yaml");
     let err = refused("latin1.yaml", &bytes, "not-utf8");

@@ -197,6 +197,7 @@ impl<'l> Builder<'l> {
         let value = anchor.value.clone();
         for (suffix, slot) in anchor.positions.iter_from(0) {
             self.positions.push_joined(&self.pointer, suffix, slot);
+            self.check_pointer_bytes(pos)?;
         }
         self.finish_child(value, 0, start, height)
     }
@@ -283,11 +284,22 @@ impl<'l> Builder<'l> {
         let positions_start = self.positions.len();
         let slot = Slot { value: pos, key };
         self.positions.push(&self.pointer, slot);
+        self.check_pointer_bytes(pos)?;
         Ok(ChildStart {
             parent_len,
             positions_start,
             nodes_start,
         })
+    }
+
+    /// Fails once the recorded pointers outgrow their limit (checked as they grow, so the
+    /// text never gets much past it).
+    fn check_pointer_bytes(&self, pos: Pos) -> Result<(), LoadError> {
+        let max = self.limits.max_pointer_bytes;
+        if self.positions.text_len() > max {
+            return Err(LoadError::TooManyPathBytes { max, pos });
+        }
+        Ok(())
     }
 
     /// Remembers an anchored node, goes back to the parent pointer and attaches the value.

@@ -33,6 +33,12 @@ pub enum LoadError {
     /// Expanding aliases produces more than `Limits::max_nodes` nodes.
     #[error("document expands to more than {max} nodes (alias bomb?)")]
     AliasBomb { max: usize, pos: Pos },
+    /// The document's pointers (one per node) exceed `Limits::max_pointer_bytes`.
+    #[error(
+        "the paths to this document's values total more than {max} bytes \
+         (a very long key above many values?)"
+    )]
+    TooManyPathBytes { max: usize, pos: Pos },
     /// An alias refers to the node that contains it.
     #[error("alias refers to the node that contains it")]
     RecursiveAlias { pos: Pos },
@@ -75,6 +81,7 @@ impl LoadError {
             | Self::DuplicateKey { pos, .. }
             | Self::TooDeep { pos, .. }
             | Self::AliasBomb { pos, .. }
+            | Self::TooManyPathBytes { pos, .. }
             | Self::RecursiveAlias { pos }
             | Self::UnsupportedTag { pos, .. }
             | Self::InvalidTaggedValue { pos, .. }
@@ -98,6 +105,7 @@ impl LoadError {
             Self::DuplicateKey { .. } => "duplicate-key",
             Self::TooDeep { .. } => "too-deep",
             Self::AliasBomb { .. } => "alias-bomb",
+            Self::TooManyPathBytes { .. } => "too-many-path-bytes",
             Self::RecursiveAlias { .. } => "recursive-alias",
             Self::UnsupportedTag { .. } => "unsupported-tag",
             Self::InvalidTaggedValue { .. } => "invalid-tagged-value",

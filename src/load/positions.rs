@@ -65,6 +65,11 @@ impl PointerList {
         self.entries.len()
     }
 
+    /// Bytes of pointer text held.
+    pub(crate) fn text_len(&self) -> usize {
+        self.text.len()
+    }
+
     /// The entries from index `start` on, in order.
     pub(crate) fn iter_from(&self, start: usize) -> impl Iterator<Item = (&str, Slot)> {
         let entries = self.entries.get(start..).unwrap_or_default();

@@ -11,6 +11,10 @@ pub const CODES: &[(&str, &str)] = &[
     ("too-deep", "nesting deeper than the limit"),
     ("alias-bomb", "aliases expand to too many nodes"),
     (
+        "too-many-path-bytes",
+        "the paths to the document's values are too long in total",
+    ),
+    (
         "recursive-alias",
         "an alias refers to the node containing it",
     ),
