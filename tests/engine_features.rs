@@ -10,6 +10,7 @@ use baton::load::DirTree;
 use baton::store::model::{Execution, State};
 use baton::store::{ExecutionFilter, Page, Store, open_store};
 use baton::template::Renderer;
+use baton::trigger::webhook::{self, WebhookCall, WebhookOutcome};
 use baton::trigger::{Launcher, ManualClock, RegistryResolver, Scheduler, StoreLauncher};
 use serde_json::{Map, Value, json};
 
@@ -296,6 +297,55 @@ async fn a_toggled_off_schedule_does_not_fire_until_toggled_on_again() {
     let runs = store.task_runs(&e.id).await.expect("runs");
     let error = runs[0].error.clone().unwrap_or_default();
     assert!(error.contains("unable to find trigger `nope`"), "{error}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_toggled_webhook_answers_not_found_until_toggled_on_again() {
+    // Disabled in YAML, so the toggle is what turns it on first.
+    let target = "id: hooked\nnamespace: features\ntasks:\n  - id: log\n    type: io.kestra.plugin.core.log.Log\n    message: hook\ntriggers:\n  - id: hook\n    type: io.kestra.plugin.core.trigger.Webhook\n    key: s3cret\n    disabled: true\n";
+    let switch = "id: switch\nnamespace: features\ninputs:\n  - id: on\n    type: BOOLEAN\ntasks:\n  - id: toggle\n    type: io.kestra.plugin.core.trigger.Toggle\n    flowId: hooked\n    trigger: hook\n    enabled: \"{{ inputs.on }}\"\n";
+    let (_dir, store, registry, engine) = deployed(&[
+        ("flows/features/hooked.yaml", target),
+        ("flows/features/switch.yaml", switch),
+    ])
+    .await;
+    let launcher: Arc<dyn Launcher> = Arc::new(StoreLauncher::new(store.clone(), registry.clone()));
+    let call = || {
+        let (registry, store, launcher) = (registry.clone(), store.clone(), launcher.clone());
+        async move {
+            let call = WebhookCall::default();
+            let outcome = webhook::handle(
+                &registry,
+                store.as_ref(),
+                &launcher,
+                "features",
+                "hooked",
+                "s3cret",
+                call,
+            )
+            .await
+            .expect("handled");
+            matches!(outcome, WebhookOutcome::Started { .. })
+        }
+    };
+    let toggle = |on: bool| {
+        let engine = engine.clone();
+        async move {
+            let mut inputs = Map::new();
+            inputs.insert("on".into(), json!(on));
+            let e = engine
+                .start_execution("features", "switch", inputs, Vec::new(), None)
+                .await
+                .expect("starts");
+            let done = engine.wait_for(&e.id).await.expect("ends");
+            assert_eq!(done.state, State::Success, "{:?}", done.error);
+        }
+    };
+    assert!(!call().await, "disabled in YAML: not found");
+    toggle(true).await;
+    assert!(call().await, "toggled on: starts an execution");
+    toggle(false).await;
+    assert!(!call().await, "toggled off again: not found");
 }
 
 /// The content of a stored `kestra:///` file of the harness.

@@ -1,5 +1,6 @@
 //! Webhook triggers: `/api/v1/executions/webhook/{namespace}/{flowId}/{key}` starts the live
-//! flow whose enabled `Webhook` trigger has this key (compared in constant time). The request's
+//! flow whose enabled `Webhook` trigger has this key (compared in constant time); enabled is
+//! the trigger's `disabled` property unless a `trigger.Toggle` task has set it since. The request's
 //! `body` (JSON when it parses, else text), `headers` and query `parameters` become the
 //! execution's `trigger` variables; `wait` holds the response until the execution ends and
 //! `returnOutputs` answers with its outputs.
@@ -13,9 +14,11 @@ use subtle::ConstantTimeEq;
 use crate::deploy::LiveRegistry;
 use crate::spec::TriggerKind;
 use crate::spec::trigger::Webhook;
+use crate::store::Store;
 use crate::store::model::Execution;
 
 use super::conditions::{Facts, holds, render_value};
+use super::toggle;
 use super::{Launcher, TriggerError, trigger_record};
 
 /// A webhook call as the HTTP layer received it.
@@ -48,6 +51,7 @@ pub enum WebhookOutcome {
 /// Handles one webhook call.
 pub async fn handle(
     registry: &LiveRegistry,
+    store: &dyn Store,
     launcher: &Arc<dyn Launcher>,
     namespace: &str,
     flow_id: &str,
@@ -60,20 +64,18 @@ pub async fn handle(
     else {
         return Ok(WebhookOutcome::NotFound);
     };
-    let found = live
-        .flow
-        .triggers
-        .iter()
-        .filter(|t| !t.disabled)
-        .find_map(|t| match &t.kind {
-            TriggerKind::Webhook(w) if bool::from(w.key.as_bytes().ct_eq(key.as_bytes())) => {
-                Some((t, w))
-            }
-            _ => None,
-        });
+    let found = live.flow.triggers.iter().find_map(|t| match &t.kind {
+        TriggerKind::Webhook(w) if bool::from(w.key.as_bytes().ct_eq(key.as_bytes())) => {
+            Some((t, w))
+        }
+        _ => None,
+    });
     let Some((trigger, webhook)) = found else {
         return Ok(WebhookOutcome::NotFound);
     };
+    if !toggle::is_enabled(store, namespace, flow_id, trigger).await? {
+        return Ok(WebhookOutcome::NotFound);
+    }
     let variables = trigger_variables(&call);
     let vars = json!({ "trigger": variables });
     let facts = Facts {

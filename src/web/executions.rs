@@ -36,6 +36,7 @@ pub async fn webhook(
     };
     let outcome = handle(
         &state.registry,
+        state.store.as_ref(),
         &state.launcher,
         &namespace,
         &flow_id,
