@@ -162,6 +162,50 @@ tasks:
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retry_a_crash_left_undone_is_created_once_when_an_engine_starts() {
+    let h = Harness::new().await;
+    let flow = "id: renewcrash\nnamespace: features\nretry:\n  type: constant\n  behavior: CREATE_NEW_EXECUTION\n  maxAttempts: 2\n  interval: PT0.1S\ntasks:\n  - id: fail\n    type: io.kestra.plugin.core.execution.Fail\n";
+    let (first, _) = h.run(flow, json!({})).await;
+    assert_eq!(first.state, State::Retried);
+    // The retry's id was chosen and stored with the RETRIED state, before the retry existed.
+    let recorded = first.variables["$baton"]["retryId"]
+        .as_str()
+        .expect("retry id recorded")
+        .to_owned();
+    let all = all_terminal(&h.store, "renewcrash", 2).await;
+    assert!(
+        all.iter().any(|e| e.id == recorded),
+        "the retry runs under its recorded id"
+    );
+
+    // What a process killed between storing RETRIED and creating the retry leaves behind.
+    let mut orphan = first.clone();
+    orphan.id = uuid::Uuid::now_v7().to_string();
+    let undone = uuid::Uuid::now_v7().to_string();
+    orphan.variables["$baton"]["retryId"] = json!(undone);
+    h.store.create_execution(&orphan).await.expect("stored");
+    for _ in 0..2 {
+        // Each start of the engine's loop looks for undone retries; the second finds none.
+        let stop = tokio_util::sync::CancellationToken::new();
+        let engine = h.engine.clone();
+        let running = tokio::spawn({
+            let stop = stop.clone();
+            async move { engine.run(stop).await }
+        });
+        let retried = all_terminal(&h.store, "renewcrash", 4).await;
+        stop.cancel();
+        running.await.expect("engine loop ends");
+        let retry = retried
+            .iter()
+            .find(|e| e.id == undone)
+            .expect("retry created");
+        assert_eq!(retry.state, State::Failed, "attempt 2 of 2 is the last");
+        assert_eq!(retry.original_id.as_deref(), Some(orphan.id.as_str()));
+    }
+    assert_eq!(executions_of(&h.store, "renewcrash").await.len(), 4);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn resume_task_fails_clearly_on_an_execution_that_is_not_paused() {
     let h = Harness::new().await;
     let (done, _) = h

@@ -141,6 +141,10 @@ impl Drive {
         }
         let e = &mut self.view.execution;
         e.outputs = Value::Object(outputs);
+        if state == State::Retried {
+            // Stored with the RETRIED state, so a crash before the retry exists is recoverable.
+            super::retries::record_retry_id(e);
+        }
         e.state = state;
         e.history.push(StateChange { state, date: now });
         e.ended = Some(now);

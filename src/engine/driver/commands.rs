@@ -151,9 +151,11 @@ pub(super) async fn replay(
     Ok(e)
 }
 
-/// Creates the execution that retries `old` (ended RETRIED by a CREATE_NEW_EXECUTION policy):
-/// same revision, inputs, labels and trigger; the attempt number and the first execution's
-/// creation carry over in its bookkeeping. It queues if the flow's concurrency limit is reached.
+/// Creates the execution that retries `old` (ended RETRIED by a CREATE_NEW_EXECUTION policy),
+/// under the id recorded when `old` ended (see `retries`): same revision, inputs, labels and
+/// trigger; the attempt number and the first execution's creation carry over in its
+/// bookkeeping. It queues if the flow's concurrency limit is reached. Creating it twice is
+/// harmless: the second call returns the first one's execution.
 pub(super) async fn retry_as_new(
     inner: &Arc<Inner>,
     old: &Execution,
@@ -162,6 +164,9 @@ pub(super) async fn retry_as_new(
     use serde_json::{Value, json};
     let now = Utc::now();
     let mut e = Execution::new(&old.namespace, &old.flow_id, old.flow_revision, now);
+    if let Some(id) = super::retries::recorded_retry_id(old) {
+        e.id = id.to_owned();
+    }
     e.commit = old.commit.clone();
     e.inputs = old.inputs.clone();
     e.labels = old.labels.clone();
@@ -179,7 +184,13 @@ pub(super) async fn retry_as_new(
         json!({"attemptNumber": attempt + 1, "originalCreated": first}),
     );
     e.variables = Value::Object(variables);
-    inner.store.create_execution(&e).await?;
+    match inner.store.create_execution(&e).await {
+        // Another engine (or this one, before a restart) created it already: it is driven.
+        Err(crate::store::StoreError::Conflict { .. }) => {
+            return Ok(inner.store.execution(&e.id).await?.unwrap_or(e));
+        }
+        other => other?,
+    }
     let flow = inner
         .flows
         .resolve(&e.namespace, &e.flow_id, Some(e.flow_revision))

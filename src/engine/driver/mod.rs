@@ -10,6 +10,7 @@ mod drive;
 mod engine_tasks;
 mod local_files;
 mod lost;
+mod retries;
 mod start;
 mod wait_for;
 
@@ -334,6 +335,11 @@ impl Engine {
 
     /// The background loop: adopts pending executions (crash recovery first) until `shutdown`.
     pub async fn run(&self, shutdown: CancellationToken) {
+        match retries::recover(&self.inner).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(count = n, "created the retries a crash had left undone"),
+            Err(e) => tracing::warn!(error = %e, "cannot look for undone retries"),
+        }
         loop {
             if let Err(e) = self.drive_pending().await {
                 tracing::warn!(error = %e, "cannot list executions to drive");
