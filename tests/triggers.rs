@@ -442,7 +442,7 @@ async fn kestra_flow_triggers_fire_on_upstream_success_as_the_manifest_says() {
     let cancel = CancellationToken::new();
     let engine = engine_with_listener(&d, &cancel).await;
     let upstream = engine
-        .start_execution(ns, "trigger-flow", Default::default(), Vec::new(), None)
+        .start_execution(ns, "trigger-flow", serde_json::Map::new(), Vec::new(), None)
         .await
         .expect("start");
     let upstream = engine.wait_for(&upstream.id).await.expect("wait");
@@ -531,7 +531,7 @@ async fn kestra_flow_trigger_sees_each_state_change_through_a_pause() {
         .start_execution(
             ns,
             "trigger-flow-with-pause",
-            Default::default(),
+            serde_json::Map::new(),
             Vec::new(),
             None,
         )
@@ -594,7 +594,7 @@ async fn kestra_multiple_condition_ignores_a_failed_upstream() {
         .start_execution(
             ns,
             "trigger-multiplecondition-flow-c",
-            Default::default(),
+            serde_json::Map::new(),
             Vec::new(),
             None,
         )
@@ -618,7 +618,7 @@ async fn kestra_multiple_condition_ignores_a_failed_upstream() {
         .start_execution(
             ns,
             "trigger-multiplecondition-flow-d",
-            Default::default(),
+            serde_json::Map::new(),
             Vec::new(),
             None,
         )
@@ -671,7 +671,7 @@ async fn kestra_multiple_condition_fires_once_both_upstreams_succeeded() {
         .start_execution(
             ns,
             "trigger-multiplecondition-flow-a",
-            Default::default(),
+            serde_json::Map::new(),
             Vec::new(),
             None,
         )
@@ -689,7 +689,7 @@ async fn kestra_multiple_condition_fires_once_both_upstreams_succeeded() {
         .start_execution(
             ns,
             "trigger-multiplecondition-flow-b",
-            Default::default(),
+            serde_json::Map::new(),
             Vec::new(),
             None,
         )
