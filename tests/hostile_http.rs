@@ -54,7 +54,6 @@ async fn serve(dir: &std::path::Path) -> String {
         repo: "hostile".into(),
         branch: "main".into(),
         control: None,
-        runs_scheduler: true,
         files: None,
         access: Some(Access {
             read: ReadAccess::Public,

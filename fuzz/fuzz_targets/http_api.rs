@@ -122,7 +122,6 @@ fn world() -> &'static World {
                 repo: "fuzz".into(),
                 branch: "main".into(),
                 control: None,
-                runs_scheduler: true,
                 files: None,
                 access: Some(Access {
                     read: ReadAccess::Public,

@@ -170,8 +170,6 @@ pub async fn run(
         branch: config.branch.clone(),
         control: Some(control),
         access: Some(config.access.clone()),
-        // The scheduler runs only on the daemon holding the leader lease: readiness reads it.
-        runs_scheduler: false,
         files: Some(crate::files::FileStore::new(config.data_dir.join("files"))),
     };
     let http_cancel = cancel.clone();

@@ -29,9 +29,6 @@ pub struct AppState {
     pub control: Option<Arc<dyn crate::web::api::control::ExecutionControl>>,
     /// The access policy from the daemon's configuration (none: from the environment).
     pub access: Option<crate::web::api::access::Access>,
-    /// This process runs the scheduler itself (single node): `/readyz` then knows the leader
-    /// without a lease in the store (`health::SCHEDULER_LEASE`).
-    pub runs_scheduler: bool,
     /// Where the API stores uploaded FILE inputs (the engine's and workers' file store).
     pub files: Option<crate::files::FileStore>,
 }

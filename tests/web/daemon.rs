@@ -19,7 +19,6 @@ async fn the_daemon_router_serves_pages_api_and_its_own_routes_together() {
     let state = AppState {
         control: None,
         access: None,
-        runs_scheduler: true,
         files: None,
         store: Arc::clone(&store),
         registry: Arc::clone(&registry),
