@@ -37,18 +37,14 @@ async fn serve() -> (String, Arc<dyn Store>, CancellationToken, tempfile::TempDi
     let cancel = CancellationToken::new();
     let token = cancel.child_token();
     tokio::spawn(async move { sync.run(token).await });
+    let launcher = Arc::new(StoreLauncher::new(
+        Arc::clone(&store),
+        Arc::clone(&registry),
+    ));
     let state = AppState {
-        store: Arc::clone(&store),
-        registry: Arc::clone(&registry),
-        launcher: Arc::new(StoreLauncher::new(Arc::clone(&store), registry)),
         health,
         wake,
-        webhook_secret: None,
-        repo: "readiness".into(),
-        branch: "main".into(),
-        control: None,
-        access: None,
-        files: None,
+        ..AppState::new(Arc::clone(&store), registry, launcher, "readiness")
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
