@@ -10,7 +10,8 @@ use serde::de::DeserializeOwned;
 
 use crate::store::error::{StoreError, StoreResult};
 use crate::store::model::{
-    Dispatch, Execution, FlowRevision, FlowSyncStatus, Level, LogEntry, State, SyncStatus, TaskRun,
+    Dispatch, Execution, FlowRevision, FlowSyncStatus, KvEntry, Lease, Level, LogEntry, State,
+    SyncStatus, TaskRun, WorkerInfo,
 };
 
 /// One result row, read column by column with the backend's codecs. Methods that can find a
@@ -66,6 +67,27 @@ pub(crate) fn parse_state(table: &'static str, text: &str) -> StoreResult<State>
             column: "state",
             detail: e.to_string(),
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_states_are_corrupt_rows() {
+        assert_eq!(
+            parse_state("task_runs", "KILLED").expect("known"),
+            State::Killed
+        );
+        assert!(matches!(
+            parse_state("task_runs", "DONE"),
+            Err(StoreError::Corrupt {
+                table: "task_runs",
+                column: "state",
+                ..
+            })
+        ));
+    }
 }
 
 /// An `executions` row.
@@ -187,5 +209,40 @@ pub(crate) fn flow_sync_status<R: Columns>(row: &R) -> StoreResult<FlowSyncStatu
         message: row.text("message")?,
         diagnostics: row.json(T, "diagnostics")?,
         updated_at: row.time(T, "updated_at")?,
+    })
+}
+
+/// A `workers` row.
+pub(crate) fn worker<R: Columns>(row: &R) -> StoreResult<WorkerInfo> {
+    const T: &str = "workers";
+    Ok(WorkerInfo {
+        id: row.text("id")?,
+        host: row.text("host")?,
+        version: row.text("version")?,
+        group: row.text_opt("worker_group")?,
+        started: row.time(T, "started")?,
+        last_heartbeat: row.time(T, "last_heartbeat")?,
+        running: row.int("running")?,
+    })
+}
+
+/// A `kv` row (`key`, `value`, `expires`, `updated`).
+pub(crate) fn kv_entry<R: Columns>(row: &R) -> StoreResult<KvEntry> {
+    const T: &str = "kv";
+    Ok(KvEntry {
+        key: row.text("key")?,
+        value: row.json(T, "value")?,
+        expires: row.time_opt(T, "expires")?,
+        updated: row.time(T, "updated")?,
+    })
+}
+
+/// A `leader_leases` row.
+pub(crate) fn lease<R: Columns>(row: &R) -> StoreResult<Lease> {
+    Ok(Lease {
+        name: row.text("name")?,
+        holder: row.text("holder")?,
+        term: row.int("term")?,
+        expires: row.time("leader_leases", "expires")?,
     })
 }

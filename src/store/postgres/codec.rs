@@ -11,7 +11,7 @@ use sqlx::postgres::PgRow;
 
 use crate::store::error::{StoreError, StoreResult};
 use crate::store::model::State;
-use crate::store::rows::{Columns, parse_state};
+use crate::store::rows::Columns;
 
 /// The current time at the precision it is stored with (microseconds).
 pub(super) fn now() -> DateTime<Utc> {
@@ -56,12 +56,6 @@ pub(super) fn json_opt<T: DeserializeOwned>(
     value
         .map(|v| serde_json::from_value(v).map_err(|e| corrupt(table, column, e)))
         .transpose()
-}
-
-/// A stored state name back as a `State`.
-pub(super) fn state(row: &PgRow, table: &'static str) -> StoreResult<State> {
-    let text: &str = row.try_get("state")?;
-    parse_state(table, text)
 }
 
 /// Plain columns and times decode natively (a bad TIMESTAMPTZ is a database error that names

@@ -6,11 +6,11 @@ use chrono::{DateTime, Utc};
 use sqlx::postgres::PgArguments;
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder, Row};
 
-use super::codec::{state, state_names, to_json};
+use super::codec::{state_names, to_json};
 use crate::store::error::{StoreError, StoreResult};
 use crate::store::filter::{ExecutionFilter, Page};
 use crate::store::model::{Execution, State};
-use crate::store::rows;
+use crate::store::rows::{self, Columns};
 
 /// Every column but `id`, in bind order; `id` is bound last by both writes.
 const FIELDS: [&str; 18] = [
@@ -247,6 +247,6 @@ pub(super) async fn count_by_state(
     .fetch_all(pool)
     .await?;
     rows.iter()
-        .map(|row| Ok((state(row, "executions")?, row.try_get("n")?)))
+        .map(|row| Ok((row.state("executions")?, row.int("n")?)))
         .collect()
 }

@@ -11,7 +11,7 @@ use sqlx::sqlite::SqliteRow;
 
 use crate::store::error::{StoreError, StoreResult};
 use crate::store::model::State;
-use crate::store::rows::{Columns, parse_state};
+use crate::store::rows::Columns;
 
 /// The current time at the precision it is stored with (microseconds), so that what the
 /// store returns equals what it later reads back.
@@ -83,11 +83,6 @@ pub(super) fn from_json_opt<T: DeserializeOwned>(
     text: Option<String>,
 ) -> StoreResult<Option<T>> {
     text.map(|t| from_json(table, column, &t)).transpose()
-}
-
-/// A stored state name back as a `State`.
-pub(super) fn state(table: &'static str, text: &str) -> StoreResult<State> {
-    parse_state(table, text)
 }
 
 impl Columns for SqliteRow {
@@ -190,15 +185,7 @@ mod tests {
     }
 
     #[test]
-    fn unknown_states_are_corrupt_rows() {
-        assert_eq!(state("task_runs", "KILLED").expect("known"), State::Killed);
-        assert!(matches!(
-            state("task_runs", "DONE"),
-            Err(StoreError::Corrupt {
-                column: "state",
-                ..
-            })
-        ));
+    fn state_lists_quote_each_name() {
         assert_eq!(
             state_list([State::Running, State::Killing]),
             "'RUNNING', 'KILLING'"

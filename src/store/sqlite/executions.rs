@@ -5,11 +5,11 @@ use std::sync::LazyLock;
 use chrono::{DateTime, Utc};
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
 
-use super::codec::{micros, micros_opt, state, state_list, to_json};
+use super::codec::{micros, micros_opt, state_list, to_json};
 use crate::store::error::{StoreError, StoreResult};
 use crate::store::filter::{ExecutionFilter, Page};
 use crate::store::model::{Execution, State};
-use crate::store::rows;
+use crate::store::rows::{self, Columns};
 
 /// Every column but `id`, in bind order; `id` is bound last by both writes.
 const FIELDS: [&str; 18] = [
@@ -233,11 +233,6 @@ pub(super) async fn count_by_state(
     .fetch_all(reader)
     .await?;
     rows.iter()
-        .map(|row| {
-            Ok((
-                state("executions", row.try_get("state")?)?,
-                row.try_get("n")?,
-            ))
-        })
+        .map(|row| Ok((row.state("executions")?, row.int("n")?)))
         .collect()
 }
