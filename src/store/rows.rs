@@ -69,27 +69,6 @@ pub(crate) fn parse_state(table: &'static str, text: &str) -> StoreResult<State>
         })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn unknown_states_are_corrupt_rows() {
-        assert_eq!(
-            parse_state("task_runs", "KILLED").expect("known"),
-            State::Killed
-        );
-        assert!(matches!(
-            parse_state("task_runs", "DONE"),
-            Err(StoreError::Corrupt {
-                table: "task_runs",
-                column: "state",
-                ..
-            })
-        ));
-    }
-}
-
 /// An `executions` row.
 pub(crate) fn execution<R: Columns>(row: &R) -> StoreResult<Execution> {
     const T: &str = "executions";
@@ -245,4 +224,25 @@ pub(crate) fn lease<R: Columns>(row: &R) -> StoreResult<Lease> {
         term: row.int("term")?,
         expires: row.time("leader_leases", "expires")?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_states_are_corrupt_rows() {
+        assert_eq!(
+            parse_state("task_runs", "KILLED").expect("known"),
+            State::Killed
+        );
+        assert!(matches!(
+            parse_state("task_runs", "DONE"),
+            Err(StoreError::Corrupt {
+                table: "task_runs",
+                column: "state",
+                ..
+            })
+        ));
+    }
 }
