@@ -1,12 +1,12 @@
 //! Engine features beyond the kestra-compat suite: WaitFor loops, retries that create new
 //! executions, the Resume task, the Toggle task as seen by the scheduler, and `logToFile`.
 
+use crate::support::deploy_dir;
 use std::sync::Arc;
 use std::time::Duration;
 
-use baton::deploy::{Changes, LiveRegistry, ReconcileOptions, Reconciler, Revision};
+use baton::deploy::LiveRegistry;
 use baton::engine::{Engine, EngineConfig};
-use baton::load::DirTree;
 use baton::store::model::{Execution, State};
 use baton::store::{ExecutionFilter, Page, Store, open_store};
 use baton::template::Renderer;
@@ -258,22 +258,7 @@ async fn deployed(
         .await
         .expect("store");
     let registry = Arc::new(LiveRegistry::new());
-    let reconciler = Reconciler::new(
-        store.clone(),
-        registry.clone(),
-        ReconcileOptions::new("test"),
-    );
-    let tree = Arc::new(DirTree::new(dir.path().join("repo")).expect("tree"));
-    let revision = Revision {
-        id: "r1".into(),
-        author: None,
-        details: None,
-    };
-    let report = reconciler
-        .reconcile(tree, revision, Changes::All)
-        .await
-        .expect("reconcile");
-    assert!(report.invalid.is_empty(), "{:?}", report.diagnostics);
+    deploy_dir(&store, &registry, &dir.path().join("repo"), "r1").await;
     let resolver = Arc::new(RegistryResolver::new(registry.clone(), store.clone()));
     let engine = Engine::new(
         store.clone(),

@@ -3,10 +3,10 @@
 //! webhook signatures, random paths. The in-CI twin of the `http_api` fuzz target (same live
 //! flows, same invariants): never a 500, and every non-2xx JSON API answer has a JSON body.
 
+use crate::support::deploy_dir;
 use std::sync::Arc;
 
-use baton::deploy::{Changes, LiveRegistry, ReconcileOptions, Reconciler, Revision, SyncHealth};
-use baton::load::DirTree;
+use baton::deploy::LiveRegistry;
 use baton::source::Secret;
 use baton::store::open_store;
 use baton::trigger::StoreLauncher;
@@ -15,7 +15,6 @@ use baton::web::{AppState, router};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config, TestRunner};
-use tokio::sync::Notify;
 
 const TOKEN: &str = "hostile-token";
 
@@ -32,34 +31,15 @@ async fn serve(dir: &std::path::Path) -> String {
     let url = format!("sqlite://{}", dir.join("b.db").display());
     let store = open_store(&url).await.expect("store");
     let registry = Arc::new(LiveRegistry::new());
-    let reconciler = Reconciler::new(store.clone(), registry.clone(), ReconcileOptions::new("h"));
-    let tree = Arc::new(DirTree::new(dir.join("repo")).expect("tree"));
-    let revision = Revision {
-        id: "r1".into(),
-        author: None,
-        details: None,
-    };
-    let report = reconciler
-        .reconcile(tree, revision, Changes::All)
-        .await
-        .expect("reconcile");
-    assert!(report.invalid.is_empty(), "{:?}", report.diagnostics);
+    deploy_dir(&store, &registry, &dir.join("repo"), "r1").await;
+    let launcher = Arc::new(StoreLauncher::new(store.clone(), registry.clone()));
     let app = router(AppState {
-        store: store.clone(),
-        registry: registry.clone(),
-        launcher: Arc::new(StoreLauncher::new(store, registry)),
-        health: Arc::new(SyncHealth::default()),
-        wake: Arc::new(Notify::new()),
         webhook_secret: Some(Secret::new("hostile-secret")),
-        repo: "hostile".into(),
-        branch: "main".into(),
-        control: None,
-        runs_scheduler: true,
-        files: None,
         access: Some(Access {
             read: ReadAccess::Public,
             api_token: Some(TOKEN.into()),
         }),
+        ..AppState::new(store, registry, launcher, "hostile")
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await

@@ -17,6 +17,7 @@ mod script_deps;
 mod scripts;
 mod source;
 mod store;
+mod support;
 mod template;
 mod triggers;
 mod validate;

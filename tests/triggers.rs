@@ -2,13 +2,13 @@
 //! ticks, no double fire with two schedulers on one database), webhook triggers and flow
 //! triggers on the real daemon, and the kestra-compat flow-trigger and webhook flows.
 
+use crate::support::deploy_dir;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use baton::deploy::{Changes, LiveRegistry, ReconcileOptions, Reconciler, Revision};
+use baton::deploy::LiveRegistry;
 use baton::engine::{Engine, EngineConfig};
-use baton::load::DirTree;
 use baton::store::model::{Execution, State};
 use baton::store::{ExecutionFilter, Page, Store, Transition, open_store};
 use baton::template::Renderer;
@@ -39,25 +39,7 @@ async fn deploy(db: &Path, files: &[(&str, &str)]) -> Deployed {
         .await
         .expect("store");
     let registry = Arc::new(LiveRegistry::new());
-    let reconciler = Reconciler::new(
-        store.clone(),
-        registry.clone(),
-        ReconcileOptions::new("test"),
-    );
-    let tree = Arc::new(DirTree::new(dir.path()).expect("tree"));
-    let report = reconciler
-        .reconcile(
-            tree,
-            Revision {
-                id: "r1".into(),
-                author: None,
-                details: None,
-            },
-            Changes::All,
-        )
-        .await
-        .expect("reconcile");
-    assert!(report.invalid.is_empty(), "{:?}", report.diagnostics);
+    deploy_dir(&store, &registry, dir.path(), "r1").await;
     Deployed {
         _dir: dir,
         store,
@@ -276,23 +258,7 @@ async fn a_disabled_schedule_stops_at_once() {
     let dir = tempfile::tempdir().expect("tempdir");
     std::fs::create_dir_all(dir.path().join("flows/sched")).expect("mkdir");
     std::fs::write(dir.path().join("flows/sched/toggle.yaml"), off).expect("write");
-    let reconciler = Reconciler::new(
-        d.store.clone(),
-        d.registry.clone(),
-        ReconcileOptions::new("test"),
-    );
-    reconciler
-        .reconcile(
-            Arc::new(DirTree::new(dir.path()).expect("tree")),
-            Revision {
-                id: "r2".into(),
-                author: None,
-                details: None,
-            },
-            Changes::All,
-        )
-        .await
-        .expect("reconcile");
+    deploy_dir(&d.store, &d.registry, dir.path(), "r2").await;
     clock.set(utc("2024-05-01T10:02:01Z"));
     assert!(s.evaluate().await.expect("eval").is_empty());
 }
@@ -442,7 +408,7 @@ async fn kestra_flow_triggers_fire_on_upstream_success_as_the_manifest_says() {
     let cancel = CancellationToken::new();
     let engine = engine_with_listener(&d, &cancel).await;
     let upstream = engine
-        .start_execution(ns, "trigger-flow", Default::default(), Vec::new(), None)
+        .start_execution(ns, "trigger-flow", serde_json::Map::new(), Vec::new(), None)
         .await
         .expect("start");
     let upstream = engine.wait_for(&upstream.id).await.expect("wait");
@@ -531,7 +497,7 @@ async fn kestra_flow_trigger_sees_each_state_change_through_a_pause() {
         .start_execution(
             ns,
             "trigger-flow-with-pause",
-            Default::default(),
+            serde_json::Map::new(),
             Vec::new(),
             None,
         )
@@ -594,7 +560,7 @@ async fn kestra_multiple_condition_ignores_a_failed_upstream() {
         .start_execution(
             ns,
             "trigger-multiplecondition-flow-c",
-            Default::default(),
+            serde_json::Map::new(),
             Vec::new(),
             None,
         )
@@ -618,7 +584,7 @@ async fn kestra_multiple_condition_ignores_a_failed_upstream() {
         .start_execution(
             ns,
             "trigger-multiplecondition-flow-d",
-            Default::default(),
+            serde_json::Map::new(),
             Vec::new(),
             None,
         )
@@ -671,7 +637,7 @@ async fn kestra_multiple_condition_fires_once_both_upstreams_succeeded() {
         .start_execution(
             ns,
             "trigger-multiplecondition-flow-a",
-            Default::default(),
+            serde_json::Map::new(),
             Vec::new(),
             None,
         )
@@ -689,7 +655,7 @@ async fn kestra_multiple_condition_fires_once_both_upstreams_succeeded() {
         .start_execution(
             ns,
             "trigger-multiplecondition-flow-b",
-            Default::default(),
+            serde_json::Map::new(),
             Vec::new(),
             None,
         )

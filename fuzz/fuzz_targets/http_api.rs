@@ -16,7 +16,7 @@ use std::sync::{Arc, OnceLock};
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Method, Request};
-use baton::deploy::{Changes, LiveRegistry, ReconcileOptions, Reconciler, Revision, SyncHealth};
+use baton::deploy::{Changes, LiveRegistry, ReconcileOptions, Reconciler, Revision};
 use baton::load::DirTree;
 use baton::source::Secret;
 use baton::store::{Store, open_store};
@@ -25,7 +25,6 @@ use baton::web::api::{Access, ReadAccess};
 use baton::web::{AppState, router};
 use libfuzzer_sys::fuzz_target;
 use tokio::runtime::Runtime;
-use tokio::sync::Notify;
 use tower::ServiceExt;
 
 const TOKEN: &str = "fuzz-token";
@@ -102,32 +101,20 @@ fn world() -> &'static World {
                 ReconcileOptions::new("fuzz"),
             );
             let tree = Arc::new(DirTree::new(dir.path().join("repo")).expect("tree"));
-            let revision = Revision {
-                id: "r1".into(),
-                author: None,
-                details: None,
-            };
+            let revision = Revision::new("r1");
             let report = reconciler
                 .reconcile(tree, revision, Changes::All)
                 .await
                 .expect("reconcile");
             assert!(report.invalid.is_empty(), "{:?}", report.diagnostics);
+            let launcher = Arc::new(StoreLauncher::new(store.clone(), registry.clone()));
             router(AppState {
-                store: store.clone(),
-                registry: registry.clone(),
-                launcher: Arc::new(StoreLauncher::new(store, registry)),
-                health: Arc::new(SyncHealth::default()),
-                wake: Arc::new(Notify::new()),
                 webhook_secret: Some(Secret::new("fuzz-secret")),
-                repo: "fuzz".into(),
-                branch: "main".into(),
-                control: None,
-                runs_scheduler: true,
-                files: None,
                 access: Some(Access {
                     read: ReadAccess::Public,
                     api_token: Some(TOKEN.into()),
                 }),
+                ..AppState::new(store, registry, launcher, "fuzz")
             })
         });
         World {

@@ -160,19 +160,14 @@ pub async fn run(
     tasks.spawn(listener_task.run(changes, cancel.child_token()));
 
     let state = AppState {
-        store,
-        registry,
-        launcher,
         health,
         wake,
         webhook_secret: config.webhook_secret.clone().map(Secret::new),
-        repo: repo_name,
         branch: config.branch.clone(),
         control: Some(control),
         access: Some(config.access.clone()),
-        // The scheduler runs only on the daemon holding the leader lease: readiness reads it.
-        runs_scheduler: false,
         files: Some(crate::files::FileStore::new(config.data_dir.join("files"))),
+        ..AppState::new(store, registry, launcher, repo_name)
     };
     let http_cancel = cancel.clone();
     let server = axum::serve(listener, router(state)).with_graceful_shutdown(async move {

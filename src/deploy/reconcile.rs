@@ -36,6 +36,18 @@ pub struct Revision {
     pub details: Option<CommitDetails>,
 }
 
+impl Revision {
+    /// A revision known by its id alone (a working-tree snapshot): no author, no commit
+    /// details. A commit sets those fields after.
+    pub fn new(id: impl Into<String>) -> Revision {
+        Revision {
+            id: id.into(),
+            author: None,
+            details: None,
+        }
+    }
+}
+
 /// A repository status carrying the details of `revision` as attempted (and as applied, when
 /// it is the applied one; otherwise the store keeps what it has for the applied sha).
 fn with_details(mut status: SyncStatus, revision: &Revision) -> SyncStatus {

@@ -203,14 +203,15 @@ impl SyncLoop {
         let Some((tree, changes)) = work else {
             return Ok(None);
         };
+        let author = format!("{} <{}>", head.author, head.email);
         let revision = Revision {
-            id: head.sha.clone(),
-            author: Some(format!("{} <{}>", head.author, head.email)),
+            author: Some(author.clone()),
             details: Some(CommitDetails {
                 message: head.message.clone(),
-                author: format!("{} <{}>", head.author, head.email),
+                author,
                 time: head.time,
             }),
+            ..Revision::new(head.sha.clone())
         };
         let report = self.reconciler.reconcile(tree, revision, changes).await?;
         log_report(&report);
@@ -245,12 +246,10 @@ impl SyncLoop {
             });
         }
         let tree: Arc<dyn Tree> = Arc::new(snap.clone());
-        let rev = Revision {
-            id: revision,
-            author: None,
-            details: None,
-        };
-        let report = self.reconciler.reconcile(tree, rev, changes).await?;
+        let report = self
+            .reconciler
+            .reconcile(tree, Revision::new(revision), changes)
+            .await?;
         *previous = Some(snap);
         log_report(&report);
         Ok(report)

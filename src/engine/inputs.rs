@@ -16,6 +16,40 @@ pub struct InputError {
     pub message: String,
 }
 
+/// The inputs given to a start, and how they are checked against the flow's declarations.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Inputs {
+    /// Checked by [`resolve_inputs`]: a missing required input refuses the start.
+    Checked(Map<String, Value>),
+    /// Checked by [`resolve_given_inputs`]: a missing required input stays unset (Kestra's
+    /// Flow trigger hands the inputs it renders over as they are).
+    AsGiven(Map<String, Value>),
+}
+
+impl Inputs {
+    /// The execution's inputs: `given` checked and typed against `declared` as the mode says.
+    pub fn resolve(&self, declared: &[Input]) -> Result<Map<String, Value>, InputError> {
+        match self {
+            Inputs::Checked(given) => resolve_inputs(declared, given),
+            Inputs::AsGiven(given) => resolve_given_inputs(declared, given),
+        }
+    }
+
+    /// The values as given, unchecked.
+    pub fn into_given(self) -> Map<String, Value> {
+        match self {
+            Inputs::Checked(given) | Inputs::AsGiven(given) => given,
+        }
+    }
+}
+
+/// Plain values are checked: the usual start (API, CLI, schedule, webhook).
+impl From<Map<String, Value>> for Inputs {
+    fn from(given: Map<String, Value>) -> Inputs {
+        Inputs::Checked(given)
+    }
+}
+
 /// Checks and types `given` against `declared`; returns the execution's inputs. Undeclared
 /// inputs are dropped, as Kestra does.
 pub fn resolve_inputs(
@@ -364,5 +398,17 @@ mod tests {
             resolve_inputs(&decl, &given).expect("ok")["xs"],
             json!([1, 2])
         );
+    }
+
+    #[test]
+    fn the_input_mode_decides_whether_a_missing_required_input_refuses_the_start() {
+        let decl = inputs(json!([{"id": "n", "type": "INT"}]));
+        let given = json!({"other": 1}).as_object().cloned().unwrap_or_default();
+        let checked = Inputs::from(given.clone());
+        assert_eq!(checked, Inputs::Checked(given.clone()));
+        assert_eq!(checked.resolve(&decl).expect_err("n missing").input, "n");
+        let as_given = Inputs::AsGiven(given.clone());
+        assert_eq!(as_given.resolve(&decl).expect("left unset"), Map::new());
+        assert_eq!(as_given.into_given(), given);
     }
 }

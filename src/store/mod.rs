@@ -11,6 +11,7 @@ pub mod model;
 mod notify;
 mod open;
 pub mod postgres;
+mod rows;
 pub mod sqlite;
 mod transition;
 

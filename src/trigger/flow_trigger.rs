@@ -24,7 +24,7 @@ use crate::store::Store;
 use crate::store::model::{Execution, State};
 
 use super::conditions::{Facts, holds, render_value};
-use super::{Launcher, TriggerError, trigger_key, trigger_record};
+use super::{Inputs, Launcher, TriggerError, trigger_key, trigger_record};
 
 const MULTIPLE: &str = "io.kestra.plugin.core.condition.MultipleCondition";
 
@@ -162,10 +162,10 @@ impl FlowTriggerListener {
         let record = trigger_record(trigger, &vars["trigger"]);
         let execution = self
             .launcher
-            .start_as_given(
+            .start(
                 &flow.namespace,
                 &flow.id,
-                inputs.as_object().cloned().unwrap_or_default(),
+                Inputs::AsGiven(inputs.as_object().cloned().unwrap_or_default()),
                 Vec::new(),
                 Some(record),
             )

@@ -8,9 +8,10 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::Utc;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::deploy::LiveRegistry;
+use crate::engine::inputs::Inputs;
 use crate::store::Store;
 use crate::store::model::{Execution, Label};
 
@@ -19,28 +20,16 @@ use super::TriggerError;
 /// Starts executions of live flows.
 #[async_trait]
 pub trait Launcher: Send + Sync {
-    /// Starts an execution of the live revision of `namespace.flow_id`.
+    /// Starts an execution of the live revision of `namespace.flow_id`, its inputs checked
+    /// as `inputs` says.
     async fn start(
         &self,
         namespace: &str,
         flow_id: &str,
-        inputs: Map<String, Value>,
+        inputs: Inputs,
         labels: Vec<Label>,
         trigger: Option<Value>,
     ) -> Result<Execution, TriggerError>;
-    /// Like `start`, but the inputs are taken as given (Kestra's Flow trigger): a declared
-    /// input left out stays unset instead of refusing the execution.
-    async fn start_as_given(
-        &self,
-        namespace: &str,
-        flow_id: &str,
-        inputs: Map<String, Value>,
-        labels: Vec<Label>,
-        trigger: Option<Value>,
-    ) -> Result<Execution, TriggerError> {
-        self.start(namespace, flow_id, inputs, labels, trigger)
-            .await
-    }
     /// Waits until the execution is terminal.
     async fn wait_for(&self, execution_id: &str) -> Result<Execution, TriggerError>;
 }
@@ -60,11 +49,13 @@ impl StoreLauncher {
 
 #[async_trait]
 impl Launcher for StoreLauncher {
+    /// The inputs are recorded as given, whatever the mode: the engine that runs the execution
+    /// works from the stored values.
     async fn start(
         &self,
         namespace: &str,
         flow_id: &str,
-        inputs: Map<String, Value>,
+        inputs: Inputs,
         labels: Vec<Label>,
         trigger: Option<Value>,
     ) -> Result<Execution, TriggerError> {
@@ -77,7 +68,7 @@ impl Launcher for StoreLauncher {
                 })?;
         let mut execution = Execution::new(namespace, flow_id, live.revision.revision, Utc::now());
         execution.commit = live.revision.commit.clone();
-        execution.inputs = Value::Object(inputs);
+        execution.inputs = Value::Object(inputs.into_given());
         execution.variables = Value::Object(live.flow.variables.clone());
         execution.labels = labels;
         execution.trigger = trigger;
@@ -106,24 +97,11 @@ impl Launcher for crate::engine::Engine {
         &self,
         namespace: &str,
         flow_id: &str,
-        inputs: Map<String, Value>,
+        inputs: Inputs,
         labels: Vec<Label>,
         trigger: Option<Value>,
     ) -> Result<Execution, TriggerError> {
         self.start_execution(namespace, flow_id, inputs, labels, trigger)
-            .await
-            .map_err(engine_error)
-    }
-
-    async fn start_as_given(
-        &self,
-        namespace: &str,
-        flow_id: &str,
-        inputs: Map<String, Value>,
-        labels: Vec<Label>,
-        trigger: Option<Value>,
-    ) -> Result<Execution, TriggerError> {
-        self.start_execution_as_given(namespace, flow_id, inputs, labels, trigger)
             .await
             .map_err(engine_error)
     }

@@ -21,6 +21,7 @@ pub mod webhook;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::TriggerError;
 
+pub use crate::engine::inputs::Inputs;
 pub use flow_trigger::FlowTriggerListener;
 pub use launch::{Launcher, StoreLauncher};
 pub use leader::{DEFAULT_LEASE_TTL, LEADER_LEASE, Leadership, while_leader};

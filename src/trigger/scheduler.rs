@@ -19,7 +19,7 @@ use crate::store::model::{Execution, Label};
 
 use super::conditions::{Facts, holds, render_value};
 use super::schedule::{ScheduleSpec, due_ticks, ticks_to_fire};
-use super::{Clock, Launcher, TriggerError, trigger_key, trigger_record};
+use super::{Clock, Inputs, Launcher, TriggerError, trigger_key, trigger_record};
 
 /// The longest the loop sleeps without looking at the registry and the clock again.
 const MAX_SLEEP: chrono::Duration = chrono::Duration::seconds(60);
@@ -186,7 +186,13 @@ impl Scheduler {
         let flow = &live.flow;
         let execution = self
             .launcher
-            .start(&flow.namespace, &flow.id, inputs, labels, Some(record))
+            .start(
+                &flow.namespace,
+                &flow.id,
+                Inputs::Checked(inputs),
+                labels,
+                Some(record),
+            )
             .await?;
         state.last_execution = Some(execution.id.clone());
         Ok(Some(execution))

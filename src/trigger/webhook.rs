@@ -19,7 +19,7 @@ use crate::store::model::Execution;
 
 use super::conditions::{Facts, holds, render_value};
 use super::toggle;
-use super::{Launcher, TriggerError, trigger_record};
+use super::{Inputs, Launcher, TriggerError, trigger_record};
 
 /// A webhook call as the HTTP layer received it.
 #[derive(Debug, Clone, Default)]
@@ -98,7 +98,7 @@ pub async fn handle(
         .start(
             namespace,
             flow_id,
-            inputs.as_object().cloned().unwrap_or_default(),
+            Inputs::Checked(inputs.as_object().cloned().unwrap_or_default()),
             Vec::new(),
             Some(record),
         )

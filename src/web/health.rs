@@ -19,14 +19,13 @@ pub async fn healthz() -> &'static str {
     "ok"
 }
 
-/// Who schedules: the holder of a live leader lease (with its term), else this process when it
-/// runs the scheduler itself without election (embedded use), else nobody. A store error or a
-/// store not answering in time counts as unknown.
+/// Who schedules: the holder of a live leader lease (with its term), else nobody; every daemon,
+/// a lone one too, schedules only while it holds the lease. A store error or a store not
+/// answering in time counts as unknown.
 async fn scheduler_leader(state: &AppState) -> Option<Value> {
     let holder = tokio::time::timeout(STORE_CHECK, state.store.lease_holder(SCHEDULER_LEASE));
     match holder.await {
         Ok(Ok(Some(l))) => Some(json!({"holder": l.holder, "term": l.term, "expires": l.expires})),
-        _ if state.runs_scheduler => Some(json!({"holder": "this process"})),
         _ => None,
     }
 }

@@ -29,9 +29,34 @@ pub struct AppState {
     pub control: Option<Arc<dyn crate::web::api::control::ExecutionControl>>,
     /// The access policy from the daemon's configuration (none: from the environment).
     pub access: Option<crate::web::api::access::Access>,
-    /// This process runs the scheduler itself (single node): `/readyz` then knows the leader
-    /// without a lease in the store (`health::SCHEDULER_LEASE`).
-    pub runs_scheduler: bool,
     /// Where the API stores uploaded FILE inputs (the engine's and workers' file store).
     pub files: Option<crate::files::FileStore>,
+}
+
+impl AppState {
+    /// A state serving `store` and `registry` under the repository name `repo` on `main`,
+    /// starting executions with `launcher`; no sync loop behind it (a fresh `SyncHealth` and
+    /// waker), no push-webhook secret, no engine control, access from the environment, no file
+    /// store. Callers set what they have with struct update syntax, so that a new field gets
+    /// its default here only.
+    pub fn new(
+        store: Arc<dyn Store>,
+        registry: Arc<LiveRegistry>,
+        launcher: Arc<dyn Launcher>,
+        repo: impl Into<String>,
+    ) -> AppState {
+        AppState {
+            store,
+            registry,
+            launcher,
+            health: Arc::new(SyncHealth::default()),
+            wake: Arc::new(Notify::new()),
+            webhook_secret: None,
+            repo: repo.into(),
+            branch: "main".to_string(),
+            control: None,
+            access: None,
+            files: None,
+        }
+    }
 }

@@ -3,11 +3,11 @@
 //! (ALL: each once, LAST: the newest, NONE: only the on-time tick), and after jumping back
 //! and forward again every tick date has exactly one execution.
 
+use crate::support::deploy_dir;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use baton::deploy::{Changes, LiveRegistry, ReconcileOptions, Reconciler, Revision};
-use baton::load::DirTree;
+use baton::deploy::LiveRegistry;
 use baton::store::model::{Execution, State};
 use baton::store::{ExecutionFilter, Page, Store, Transition, open_store};
 use baton::trigger::{Launcher, ManualClock, Scheduler, StoreLauncher};
@@ -43,18 +43,7 @@ async fn scheduler_at(
     let url = format!("sqlite://{}", dir.path().join("b.db").display());
     let store = open_store(&url).await.expect("store");
     let registry = Arc::new(LiveRegistry::new());
-    let reconciler = Reconciler::new(store.clone(), registry.clone(), ReconcileOptions::new("t"));
-    let tree = Arc::new(DirTree::new(dir.path().join("repo")).expect("tree"));
-    let revision = Revision {
-        id: "r1".into(),
-        author: None,
-        details: None,
-    };
-    let report = reconciler
-        .reconcile(tree, revision, Changes::All)
-        .await
-        .expect("reconcile");
-    assert!(report.invalid.is_empty(), "{:?}", report.diagnostics);
+    deploy_dir(&store, &registry, &dir.path().join("repo"), "r1").await;
     let clock = Arc::new(ManualClock::new(utc(start)));
     let launcher: Arc<dyn Launcher> = Arc::new(StoreLauncher::new(store.clone(), registry.clone()));
     let scheduler = Scheduler::new(store.clone(), registry, launcher, clock.clone());

@@ -10,6 +10,7 @@ use baton::store::{Store, Transition};
 use chrono::{DateTime, Utc};
 use tempfile::TempDir;
 
+mod corrupt;
 mod executions;
 mod flows;
 mod kv;

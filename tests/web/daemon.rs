@@ -3,12 +3,11 @@
 
 use std::sync::Arc;
 
-use baton::deploy::{LiveRegistry, SyncHealth};
+use baton::deploy::LiveRegistry;
 use baton::store::Store;
 use baton::store::sqlite::SqliteStore;
 use baton::trigger::StoreLauncher;
 use baton::web::{AppState, router};
-use tokio::sync::Notify;
 
 #[tokio::test]
 async fn the_daemon_router_serves_pages_api_and_its_own_routes_together() {
@@ -16,20 +15,16 @@ async fn the_daemon_router_serves_pages_api_and_its_own_routes_together() {
     let url = format!("sqlite://{}", dir.path().join("baton.db").display());
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&url).await.expect("open store"));
     let registry = Arc::new(LiveRegistry::new());
-    let state = AppState {
-        control: None,
-        access: None,
-        runs_scheduler: true,
-        files: None,
-        store: Arc::clone(&store),
-        registry: Arc::clone(&registry),
-        launcher: Arc::new(StoreLauncher::new(Arc::clone(&store), registry)),
-        health: Arc::new(SyncHealth::default()),
-        wake: Arc::new(Notify::new()),
-        webhook_secret: None,
-        repo: "https://git.example.com/acme/flows.git".into(),
-        branch: "main".into(),
-    };
+    let launcher = Arc::new(StoreLauncher::new(
+        Arc::clone(&store),
+        Arc::clone(&registry),
+    ));
+    let state = AppState::new(
+        store,
+        registry,
+        launcher,
+        "https://git.example.com/acme/flows.git",
+    );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");

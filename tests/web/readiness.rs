@@ -1,5 +1,5 @@
-//! `/readyz` knows the scheduler leader: ready once the first sync is done and either a live
-//! scheduler lease exists in the store or this process runs the scheduler itself.
+//! `/readyz` knows the scheduler leader: ready once the first sync is done and a live
+//! scheduler lease exists in the store, whoever holds it (this daemon when it leads alone).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -7,17 +7,15 @@ use std::time::{Duration, Instant};
 use baton::deploy::{LiveRegistry, ReconcileOptions, Reconciler, SyncLoop, SyncSource};
 use baton::store::Store;
 use baton::store::sqlite::SqliteStore;
-use baton::trigger::StoreLauncher;
+use baton::trigger::{DEFAULT_LEASE_TTL, Leadership, StoreLauncher};
 use baton::web::{AppState, SCHEDULER_LEASE, router};
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
 const FLOW: &str = "id: hello\nnamespace: demo\ntasks:\n  - id: log\n    type: io.kestra.plugin.core.log.Log\n    message: hi\n";
 
-/// A router over a synced worktree (the sync loop runs); `runs_scheduler` as given.
-async fn serve(
-    runs_scheduler: bool,
-) -> (String, Arc<dyn Store>, CancellationToken, tempfile::TempDir) {
+/// A router over a synced worktree (the sync loop runs).
+async fn serve() -> (String, Arc<dyn Store>, CancellationToken, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("temp dir");
     let repo = dir.path().join("repo");
     std::fs::create_dir_all(repo.join("flows/demo")).expect("mkdir");
@@ -39,19 +37,14 @@ async fn serve(
     let cancel = CancellationToken::new();
     let token = cancel.child_token();
     tokio::spawn(async move { sync.run(token).await });
+    let launcher = Arc::new(StoreLauncher::new(
+        Arc::clone(&store),
+        Arc::clone(&registry),
+    ));
     let state = AppState {
-        store: Arc::clone(&store),
-        registry: Arc::clone(&registry),
-        launcher: Arc::new(StoreLauncher::new(Arc::clone(&store), registry)),
         health,
         wake,
-        webhook_secret: None,
-        repo: "readiness".into(),
-        branch: "main".into(),
-        control: None,
-        access: None,
-        runs_scheduler,
-        files: None,
+        ..AppState::new(Arc::clone(&store), registry, launcher, "readiness")
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -86,8 +79,8 @@ async fn after_first_sync(base: &str) -> (u16, Value) {
 }
 
 #[tokio::test]
-async fn readyz_waits_for_a_scheduler_lease_when_this_process_does_not_schedule() {
-    let (base, store, cancel, _dir) = serve(false).await;
+async fn readyz_waits_for_a_scheduler_lease_and_follows_its_holder() {
+    let (base, store, cancel, _dir) = serve().await;
     let (status, body) = after_first_sync(&base).await;
     assert_eq!(status, 503, "{body}");
     assert_eq!(body["schedulerLeader"], Value::Null, "{body}");
@@ -112,11 +105,27 @@ async fn readyz_waits_for_a_scheduler_lease_when_this_process_does_not_schedule(
 }
 
 #[tokio::test]
-async fn readyz_is_ready_when_this_process_runs_the_scheduler_alone() {
-    let (base, _store, cancel, _dir) = serve(true).await;
+async fn readyz_is_ready_when_this_daemon_leads_alone() {
+    let (base, store, cancel, _dir) = serve().await;
+    // As the daemon does: take the lease before serving, then keep renewing it.
+    let leadership = Arc::new(Leadership::new(
+        Arc::clone(&store),
+        "this-daemon",
+        DEFAULT_LEASE_TTL,
+    ));
+    assert!(
+        leadership.attempt(&mut None).await.is_some(),
+        "a free lease"
+    );
+    let renewing = tokio::spawn(leadership.clone().run(cancel.child_token()));
     let (status, body) = after_first_sync(&base).await;
     assert_eq!(status, 200, "{body}");
-    assert_eq!(body["schedulerLeader"], "this process");
+    assert_eq!(body["schedulerLeader"], "this-daemon");
     assert_eq!(body["ready"], true);
+    // Stopping releases the lease: nobody schedules, not ready.
     cancel.cancel();
+    renewing.await.expect("leadership stops");
+    let (status, body) = readyz(&base).await;
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(body["schedulerLeader"], Value::Null, "{body}");
 }

@@ -8,7 +8,7 @@ use super::drive::{Drive, Effect};
 use crate::engine::action::Action;
 use crate::engine::context::ExecutionScope;
 use crate::engine::error::EngineError;
-use crate::engine::inputs::resolve_inputs;
+use crate::engine::inputs::{Inputs, resolve_inputs};
 use crate::engine::view::{internal, set_internal};
 use crate::spec::flow::{SlaBehavior, SlaKind};
 use crate::spec::{Category, TaskKind};
@@ -479,7 +479,7 @@ impl Drive {
                 &text("namespace"),
                 &text("flowId"),
                 revision,
-                inputs,
+                Inputs::Checked(inputs),
                 labels,
                 None,
                 Some((child_id.clone(), parent)),

@@ -25,7 +25,7 @@ use tokio::sync::{broadcast, mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
 use crate::engine::error::EngineError;
-use crate::engine::inputs::{InputError, resolve_given_inputs, resolve_inputs};
+use crate::engine::inputs::Inputs;
 use crate::engine::resolver::FlowResolver;
 use crate::engine::services::StoreServices;
 use crate::spec::ConcurrencyBehavior;
@@ -62,17 +62,6 @@ pub struct TaskRunEvent {
     pub value: Option<String>,
     pub state: State,
     pub date: chrono::DateTime<Utc>,
-}
-
-/// How a start checks the given inputs against the flow's declarations.
-type InputCheck =
-    fn(&[crate::spec::Input], &Map<String, Value>) -> Result<Map<String, Value>, InputError>;
-
-/// What varies between starts: a pinned revision, a subflow child's id and parent, the check.
-struct Start {
-    revision: Option<i64>,
-    child: Option<(String, ParentRef)>,
-    check: InputCheck,
 }
 
 /// Requests sent to an execution's owner.
@@ -165,39 +154,25 @@ impl Engine {
         &self.inner.store
     }
 
-    /// Validates inputs, creates an execution of the live revision of a flow and starts it.
-    /// Invalid inputs create nothing.
+    /// Checks inputs (a plain map is `Inputs::Checked`), creates an execution of the live
+    /// revision of a flow and starts it. Invalid inputs create nothing.
     pub async fn start_execution(
         &self,
         namespace: &str,
         flow_id: &str,
-        inputs: Map<String, Value>,
+        inputs: impl Into<Inputs>,
         labels: Vec<Label>,
         trigger: Option<Value>,
     ) -> Result<Execution, EngineError> {
         self.inner
-            .start(namespace, flow_id, None, inputs, labels, trigger, None)
-            .await
-    }
-
-    /// Like `start_execution`, but a required input that is not given stays unset instead of
-    /// refusing the execution (Kestra's Flow trigger hands its rendered inputs over as they are).
-    pub async fn start_execution_as_given(
-        &self,
-        namespace: &str,
-        flow_id: &str,
-        inputs: Map<String, Value>,
-        labels: Vec<Label>,
-        trigger: Option<Value>,
-    ) -> Result<Execution, EngineError> {
-        self.inner
-            .start_with(
+            .start(
                 namespace,
                 flow_id,
-                inputs,
+                None,
+                inputs.into(),
                 labels,
                 trigger,
-                resolve_given_inputs,
+                None,
             )
             .await
     }
@@ -414,56 +389,14 @@ impl Inner {
         namespace: &str,
         flow_id: &str,
         revision: Option<i64>,
-        inputs: Map<String, Value>,
+        inputs: Inputs,
         labels: Vec<Label>,
         trigger: Option<Value>,
         child: Option<(String, ParentRef)>,
     ) -> Result<Execution, EngineError> {
-        let start = Start {
-            revision,
-            child,
-            check: resolve_inputs,
-        };
-        self.start_checked(namespace, flow_id, inputs, labels, trigger, start)
-            .await
-    }
-
-    /// `start` of the live revision, with the inputs checked by `check`.
-    async fn start_with(
-        self: &Arc<Self>,
-        namespace: &str,
-        flow_id: &str,
-        inputs: Map<String, Value>,
-        labels: Vec<Label>,
-        trigger: Option<Value>,
-        check: InputCheck,
-    ) -> Result<Execution, EngineError> {
-        let start = Start {
-            revision: None,
-            child: None,
-            check,
-        };
-        self.start_checked(namespace, flow_id, inputs, labels, trigger, start)
-            .await
-    }
-
-    async fn start_checked(
-        self: &Arc<Self>,
-        namespace: &str,
-        flow_id: &str,
-        inputs: Map<String, Value>,
-        labels: Vec<Label>,
-        trigger: Option<Value>,
-        how: Start,
-    ) -> Result<Execution, EngineError> {
-        let Start {
-            revision,
-            child,
-            check,
-        } = how;
         let resolved = self.flows.resolve(namespace, flow_id, revision).await?;
         let flow = &resolved.flow;
-        let inputs = check(&flow.inputs, &inputs)?;
+        let inputs = inputs.resolve(&flow.inputs)?;
         let now = Utc::now();
         let mut e = Execution::new(namespace, flow_id, resolved.revision, now);
         if let Some((id, parent)) = child {

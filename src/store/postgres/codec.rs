@@ -11,6 +11,7 @@ use sqlx::postgres::PgRow;
 
 use crate::store::error::{StoreError, StoreResult};
 use crate::store::model::State;
+use crate::store::rows::Columns;
 
 /// The current time at the precision it is stored with (microseconds).
 pub(super) fn now() -> DateTime<Utc> {
@@ -57,11 +58,65 @@ pub(super) fn json_opt<T: DeserializeOwned>(
         .transpose()
 }
 
-/// A stored state name back as a `State`.
-pub(super) fn state(row: &PgRow, table: &'static str) -> StoreResult<State> {
-    let text: &str = row.try_get("state")?;
-    text.parse()
-        .map_err(|e: crate::store::model::UnknownState| corrupt(table, "state", e))
+/// Plain columns and times decode natively (a bad TIMESTAMPTZ is a database error that names
+/// the column, so times do not need the table); JSONB goes through `json`.
+impl Columns for PgRow {
+    fn text(&self, column: &'static str) -> StoreResult<String> {
+        Ok(self.try_get(column)?)
+    }
+
+    fn text_opt(&self, column: &'static str) -> StoreResult<Option<String>> {
+        Ok(self.try_get(column)?)
+    }
+
+    fn int(&self, column: &'static str) -> StoreResult<i64> {
+        Ok(self.try_get(column)?)
+    }
+
+    fn int_opt(&self, column: &'static str) -> StoreResult<Option<i64>> {
+        Ok(self.try_get(column)?)
+    }
+
+    fn int32_opt(&self, column: &'static str) -> StoreResult<Option<i32>> {
+        Ok(self.try_get(column)?)
+    }
+
+    fn small_int(&self, column: &'static str) -> StoreResult<i64> {
+        let value: i16 = self.try_get(column)?;
+        Ok(value.into())
+    }
+
+    fn flag(&self, column: &'static str) -> StoreResult<bool> {
+        Ok(self.try_get(column)?)
+    }
+
+    fn json<T: DeserializeOwned>(
+        &self,
+        table: &'static str,
+        column: &'static str,
+    ) -> StoreResult<T> {
+        json(self, table, column)
+    }
+
+    fn json_opt<T: DeserializeOwned>(
+        &self,
+        table: &'static str,
+        column: &'static str,
+    ) -> StoreResult<Option<T>> {
+        json_opt(self, table, column)
+    }
+
+    fn time(&self, _table: &'static str, column: &'static str) -> StoreResult<DateTime<Utc>> {
+        Ok(self.try_get(column)?)
+    }
+
+    fn time_opt(
+        &self,
+        _table: &'static str,
+        column: &'static str,
+    ) -> StoreResult<Option<DateTime<Utc>>> {
+        Ok(self.try_get(column)?)
+    }
 }
 
 fn corrupt(table: &'static str, column: &'static str, e: impl ToString) -> StoreError {

@@ -3,13 +3,14 @@
 use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
-use sqlx::postgres::{PgArguments, PgRow};
+use sqlx::postgres::PgArguments;
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder, Row};
 
-use super::codec::{json, json_opt, state, state_names, to_json};
+use super::codec::{state_names, to_json};
 use crate::store::error::{StoreError, StoreResult};
 use crate::store::filter::{ExecutionFilter, Page};
 use crate::store::model::{Execution, State};
+use crate::store::rows::{self, Columns};
 
 /// Every column but `id`, in bind order; `id` is bound last by both writes.
 const FIELDS: [&str; 18] = [
@@ -125,7 +126,7 @@ fn bind_fields<'q>(query: Query<'q>, e: &'q Execution) -> StoreResult<Query<'q>>
 pub(super) async fn by_id(pool: &PgPool, id: &str) -> StoreResult<Option<Execution>> {
     let sql = format!("SELECT {} FROM executions WHERE id = $1", *COLUMNS);
     let row = sqlx::query(&sql).bind(id).fetch_optional(pool).await?;
-    row.as_ref().map(from_row).transpose()
+    row.as_ref().map(rows::execution).transpose()
 }
 
 /// Executions matching a filter, newest first.
@@ -147,7 +148,7 @@ pub(super) async fn search(
         push_page(&mut query, page);
     }
     let rows = query.build().fetch_all(pool).await?;
-    rows.iter().map(from_row).collect()
+    rows.iter().map(rows::execution).collect()
 }
 
 fn push_page(query: &mut QueryBuilder<'_, Postgres>, page: Page) {
@@ -246,31 +247,6 @@ pub(super) async fn count_by_state(
     .fetch_all(pool)
     .await?;
     rows.iter()
-        .map(|row| Ok((state(row, "executions")?, row.try_get("n")?)))
+        .map(|row| Ok((row.state("executions")?, row.int("n")?)))
         .collect()
-}
-
-fn from_row(row: &PgRow) -> StoreResult<Execution> {
-    const T: &str = "executions";
-    Ok(Execution {
-        id: row.try_get("id")?,
-        namespace: row.try_get("namespace")?,
-        flow_id: row.try_get("flow_id")?,
-        flow_revision: row.try_get("flow_revision")?,
-        commit: row.try_get("commit_sha")?,
-        state: state(row, T)?,
-        history: json(row, T, "history")?,
-        inputs: row.try_get("inputs")?,
-        outputs: row.try_get("outputs")?,
-        labels: json(row, T, "labels")?,
-        variables: row.try_get("variables")?,
-        trigger: row.try_get("trigger_info")?,
-        parent: json_opt(row, T, "parent")?,
-        original_id: row.try_get("original_id")?,
-        created: row.try_get("created")?,
-        started: row.try_get("started")?,
-        ended: row.try_get("ended")?,
-        error: row.try_get("error")?,
-        version: row.try_get("version")?,
-    })
 }

@@ -1,13 +1,13 @@
 //! Flow revisions in Postgres: numbering (under a per-flow lock), identical-source dedupe,
 //! tombstones, live listing.
 
-use sqlx::postgres::PgRow;
-use sqlx::{PgConnection, PgPool, Row};
+use sqlx::{PgConnection, PgPool};
 
 use super::codec::now;
 use super::locks::{LockClass, lock};
 use crate::store::error::StoreResult;
 use crate::store::model::{FlowRevision, NewRevision};
+use crate::store::rows;
 
 const COLUMNS: &str =
     "namespace, flow_id, revision, source, commit_sha, path, author, deployed_at, deleted";
@@ -84,7 +84,7 @@ pub(super) async fn live_flows(pool: &PgPool) -> StoreResult<Vec<FlowRevision>> 
          WHERE NOT deleted ORDER BY namespace, flow_id"
     );
     let rows = sqlx::query(&sql).fetch_all(pool).await?;
-    rows.iter().map(from_row).collect()
+    rows.iter().map(rows::flow_revision).collect()
 }
 
 /// Every revision of a flow, oldest first.
@@ -102,7 +102,7 @@ pub(super) async fn flow_revisions(
         .bind(id)
         .fetch_all(pool)
         .await?;
-    rows.iter().map(from_row).collect()
+    rows.iter().map(rows::flow_revision).collect()
 }
 
 /// One revision of a flow.
@@ -122,7 +122,7 @@ pub(super) async fn flow_revision(
         .bind(revision)
         .fetch_optional(pool)
         .await?;
-    row.as_ref().map(from_row).transpose()
+    row.as_ref().map(rows::flow_revision).transpose()
 }
 
 async fn latest(
@@ -139,7 +139,7 @@ async fn latest(
         .bind(id)
         .fetch_optional(&mut *conn)
         .await?;
-    row.as_ref().map(from_row).transpose()
+    row.as_ref().map(rows::flow_revision).transpose()
 }
 
 async fn insert(conn: &mut PgConnection, r: &FlowRevision) -> StoreResult<()> {
@@ -159,18 +159,4 @@ async fn insert(conn: &mut PgConnection, r: &FlowRevision) -> StoreResult<()> {
         .execute(&mut *conn)
         .await?;
     Ok(())
-}
-
-fn from_row(row: &PgRow) -> StoreResult<FlowRevision> {
-    Ok(FlowRevision {
-        namespace: row.try_get("namespace")?,
-        id: row.try_get("flow_id")?,
-        revision: row.try_get("revision")?,
-        source: row.try_get("source")?,
-        commit: row.try_get("commit_sha")?,
-        path: row.try_get("path")?,
-        author: row.try_get("author")?,
-        deployed_at: row.try_get("deployed_at")?,
-        deleted: row.try_get("deleted")?,
-    })
 }

@@ -3,11 +3,12 @@
 use std::time::Duration;
 
 use serde_json::Value;
-use sqlx::{PgPool, Row};
+use sqlx::PgPool;
 
 use super::codec::{after, now};
 use crate::store::error::StoreResult;
 use crate::store::model::KvEntry;
+use crate::store::rows;
 
 /// A key's value unless missing or expired.
 pub(super) async fn get(pool: &PgPool, namespace: &str, key: &str) -> StoreResult<Option<Value>> {
@@ -70,14 +71,5 @@ pub(super) async fn list(pool: &PgPool, namespace: &str) -> StoreResult<Vec<KvEn
     .bind(now())
     .fetch_all(pool)
     .await?;
-    rows.iter()
-        .map(|row| {
-            Ok(KvEntry {
-                key: row.try_get("key")?,
-                value: row.try_get("value")?,
-                expires: row.try_get("expires")?,
-                updated: row.try_get("updated")?,
-            })
-        })
-        .collect()
+    rows.iter().map(rows::kv_entry).collect()
 }

@@ -6,11 +6,12 @@
 
 use std::time::Duration;
 
-use sqlx::{PgPool, Row};
+use sqlx::PgPool;
 
 use super::codec::micros;
 use crate::store::error::StoreResult;
 use crate::store::model::Lease;
+use crate::store::rows;
 
 /// Takes or renews a lease; the term grows unless `holder` renews its own live lease.
 pub(super) async fn try_acquire(
@@ -61,13 +62,5 @@ pub(super) async fn holder(pool: &PgPool, name: &str) -> StoreResult<Option<Leas
     .bind(name)
     .fetch_optional(pool)
     .await?;
-    row.map(|row| {
-        Ok(Lease {
-            name: row.try_get("name")?,
-            holder: row.try_get("holder")?,
-            term: row.try_get("term")?,
-            expires: row.try_get("expires")?,
-        })
-    })
-    .transpose()
+    row.as_ref().map(rows::lease).transpose()
 }

@@ -7,14 +7,14 @@
 
 use std::collections::BTreeSet;
 
-use sqlx::postgres::PgRow;
-use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder, Row};
+use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 
 use super::codec::without_nul;
 use super::locks::{LockClass, lock};
-use crate::store::error::{StoreError, StoreResult};
+use crate::store::error::StoreResult;
 use crate::store::filter::LogFilter;
-use crate::store::model::{Level, LogEntry, NewLog};
+use crate::store::model::{LogEntry, NewLog};
+use crate::store::rows;
 
 /// Takes the log locks of the executions `logs` belong to, until the transaction ends.
 /// Idempotent within a transaction; `apply` calls it first thing, so that a transaction
@@ -128,23 +128,5 @@ pub(super) async fn read(
         query.push(" LIMIT ").push_bind(limit.max(0));
     }
     let rows = query.build().fetch_all(pool).await?;
-    rows.iter().map(from_row).collect()
-}
-
-fn from_row(row: &PgRow) -> StoreResult<LogEntry> {
-    let severity: i16 = row.try_get("level")?;
-    Ok(LogEntry {
-        id: row.try_get("id")?,
-        execution_id: row.try_get("execution_id")?,
-        task_run_id: row.try_get("task_run_id")?,
-        task_id: row.try_get("task_id")?,
-        attempt: row.try_get("attempt")?,
-        level: Level::from_severity(severity.into()).ok_or_else(|| StoreError::Corrupt {
-            table: "logs",
-            column: "level",
-            detail: format!("unknown severity {severity}"),
-        })?,
-        message: row.try_get("message")?,
-        timestamp: row.try_get("timestamp")?,
-    })
+    rows.iter().map(rows::log_entry).collect()
 }

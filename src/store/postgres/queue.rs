@@ -12,9 +12,10 @@ use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
 use super::codec::{after, now, state_names, to_json};
-use super::task_runs::{self, COLUMNS};
+use super::task_runs::COLUMNS;
 use crate::store::error::StoreResult;
 use crate::store::model::{Attempt, State, StateChange, TaskRun};
+use crate::store::rows;
 
 /// Claims up to `limit` queued worker task runs of `group` for `worker_id`.
 pub(super) async fn claim(
@@ -66,7 +67,7 @@ pub(super) async fn claim(
         .await?;
     let mut claimed = rows
         .iter()
-        .map(task_runs::from_row)
+        .map(rows::task_run)
         .collect::<StoreResult<Vec<_>>>()?;
     // RETURNING has no defined order.
     claimed.sort_by(|a, b| (a.created, &a.id).cmp(&(b.created, &b.id)));
@@ -136,5 +137,5 @@ pub(super) async fn expired(pool: &PgPool, now: DateTime<Utc>) -> StoreResult<Ve
         .bind(now)
         .fetch_all(pool)
         .await?;
-    rows.iter().map(task_runs::from_row).collect()
+    rows.iter().map(rows::task_run).collect()
 }

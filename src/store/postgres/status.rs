@@ -1,11 +1,11 @@
 //! Sync status (per repository and per flow) in Postgres.
 
-use sqlx::postgres::PgRow;
+use sqlx::PgPool;
 use sqlx::types::Json;
-use sqlx::{PgPool, Row};
 
 use crate::store::error::StoreResult;
-use crate::store::model::{CommitDetails, FlowSyncStatus, SyncStatus};
+use crate::store::model::{FlowSyncStatus, SyncStatus};
+use crate::store::rows;
 
 /// Replaces a repository's status.
 pub(super) async fn put_repo(pool: &PgPool, s: &SyncStatus) -> StoreResult<()> {
@@ -47,24 +47,7 @@ pub(super) async fn repo(pool: &PgPool, repo: &str) -> StoreResult<Option<SyncSt
         .bind(repo)
         .fetch_optional(pool)
         .await?;
-    row.map(|row| {
-        Ok(SyncStatus {
-            repo: row.try_get("repo")?,
-            last_applied_revision: row.try_get("last_applied_revision")?,
-            last_attempted_revision: row.try_get("last_attempted_revision")?,
-            condition: row.try_get("status_condition")?,
-            reason: row.try_get("reason")?,
-            message: row.try_get("message")?,
-            updated_at: row.try_get("updated_at")?,
-            last_applied_commit: row
-                .try_get::<Option<Json<CommitDetails>>, _>("applied_commit")?
-                .map(|j| j.0),
-            last_attempted_commit: row
-                .try_get::<Option<Json<CommitDetails>>, _>("attempted_commit")?
-                .map(|j| j.0),
-        })
-    })
-    .transpose()
+    row.as_ref().map(rows::sync_status).transpose()
 }
 
 /// Replaces a flow's status.
@@ -114,20 +97,5 @@ pub(super) async fn flows(pool: &PgPool) -> StoreResult<Vec<FlowSyncStatus>> {
     let rows = sqlx::query("SELECT * FROM flow_sync_status ORDER BY namespace, flow_id")
         .fetch_all(pool)
         .await?;
-    rows.iter().map(flow_from_row).collect()
-}
-
-fn flow_from_row(row: &PgRow) -> StoreResult<FlowSyncStatus> {
-    Ok(FlowSyncStatus {
-        namespace: row.try_get("namespace")?,
-        flow_id: row.try_get("flow_id")?,
-        path: row.try_get("path")?,
-        last_applied_revision: row.try_get("last_applied_revision")?,
-        last_attempted_revision: row.try_get("last_attempted_revision")?,
-        condition: row.try_get("status_condition")?,
-        reason: row.try_get("reason")?,
-        message: row.try_get("message")?,
-        diagnostics: row.try_get("diagnostics")?,
-        updated_at: row.try_get("updated_at")?,
-    })
+    rows.iter().map(rows::flow_sync_status).collect()
 }

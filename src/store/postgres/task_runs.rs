@@ -1,11 +1,11 @@
 //! Task runs in Postgres: column mapping, bulk upsert, reads.
 
-use sqlx::postgres::PgRow;
-use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder, Row};
+use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 
-use super::codec::{json, state, to_json};
-use crate::store::error::{StoreError, StoreResult};
-use crate::store::model::{Dispatch, TaskRun};
+use super::codec::to_json;
+use crate::store::error::StoreResult;
+use crate::store::model::TaskRun;
+use crate::store::rows;
 
 /// The task run columns of the model, in bind order (lease columns excluded).
 pub(super) const COLUMNS: &str = "id, execution_id, task_id, parent_task_run_id, iteration_value, \
@@ -75,40 +75,12 @@ pub(super) async fn of_execution(pool: &PgPool, execution_id: &str) -> StoreResu
     let sql =
         format!("SELECT {COLUMNS} FROM task_runs WHERE execution_id = $1 ORDER BY created, id");
     let rows = sqlx::query(&sql).bind(execution_id).fetch_all(pool).await?;
-    rows.iter().map(from_row).collect()
+    rows.iter().map(rows::task_run).collect()
 }
 
 /// One task run.
 pub(super) async fn by_id(pool: &PgPool, id: &str) -> StoreResult<Option<TaskRun>> {
     let sql = format!("SELECT {COLUMNS} FROM task_runs WHERE id = $1");
     let row = sqlx::query(&sql).bind(id).fetch_optional(pool).await?;
-    row.as_ref().map(from_row).transpose()
-}
-
-/// A task run from a row holding at least `COLUMNS`.
-pub(super) fn from_row(row: &PgRow) -> StoreResult<TaskRun> {
-    const T: &str = "task_runs";
-    let dispatch: &str = row.try_get("dispatch")?;
-    Ok(TaskRun {
-        id: row.try_get("id")?,
-        execution_id: row.try_get("execution_id")?,
-        task_id: row.try_get("task_id")?,
-        parent_task_run_id: row.try_get("parent_task_run_id")?,
-        value: row.try_get("iteration_value")?,
-        iteration: row.try_get("iteration")?,
-        state: state(row, T)?,
-        history: json(row, T, "history")?,
-        attempts: json(row, T, "attempts")?,
-        outputs: row.try_get("outputs")?,
-        dispatch: Dispatch::parse(dispatch).ok_or_else(|| StoreError::Corrupt {
-            table: T,
-            column: "dispatch",
-            detail: format!("unknown dispatch `{dispatch}`"),
-        })?,
-        worker_group: row.try_get("worker_group")?,
-        created: row.try_get("created")?,
-        ended: row.try_get("ended")?,
-        error: row.try_get("error")?,
-        payload: row.try_get("payload")?,
-    })
+    row.as_ref().map(rows::task_run).transpose()
 }

@@ -1,10 +1,11 @@
 //! Worker registrations and heartbeats in Postgres.
 
-use sqlx::{PgPool, Row};
+use sqlx::PgPool;
 
 use super::codec::now;
 use crate::store::error::{StoreError, StoreResult};
 use crate::store::model::WorkerInfo;
+use crate::store::rows;
 
 /// Registers or re-registers a worker.
 pub(super) async fn register(pool: &PgPool, w: &WorkerInfo) -> StoreResult<()> {
@@ -49,17 +50,5 @@ pub(super) async fn list(pool: &PgPool) -> StoreResult<Vec<WorkerInfo>> {
     let rows = sqlx::query("SELECT * FROM workers ORDER BY id")
         .fetch_all(pool)
         .await?;
-    rows.iter()
-        .map(|row| {
-            Ok(WorkerInfo {
-                id: row.try_get("id")?,
-                host: row.try_get("host")?,
-                version: row.try_get("version")?,
-                group: row.try_get("worker_group")?,
-                started: row.try_get("started")?,
-                last_heartbeat: row.try_get("last_heartbeat")?,
-                running: row.try_get("running")?,
-            })
-        })
-        .collect()
+    rows.iter().map(rows::worker).collect()
 }

@@ -6,9 +6,12 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use sqlx::Row;
+use sqlx::sqlite::SqliteRow;
 
 use crate::store::error::{StoreError, StoreResult};
 use crate::store::model::State;
+use crate::store::rows::Columns;
 
 /// The current time at the precision it is stored with (microseconds), so that what the
 /// store returns equals what it later reads back.
@@ -82,14 +85,62 @@ pub(super) fn from_json_opt<T: DeserializeOwned>(
     text.map(|t| from_json(table, column, &t)).transpose()
 }
 
-/// A stored state name back as a `State`.
-pub(super) fn state(table: &'static str, text: &str) -> StoreResult<State> {
-    text.parse()
-        .map_err(|e: crate::store::model::UnknownState| StoreError::Corrupt {
-            table,
-            column: "state",
-            detail: e.to_string(),
-        })
+impl Columns for SqliteRow {
+    fn text(&self, column: &'static str) -> StoreResult<String> {
+        Ok(self.try_get(column)?)
+    }
+
+    fn text_opt(&self, column: &'static str) -> StoreResult<Option<String>> {
+        Ok(self.try_get(column)?)
+    }
+
+    fn int(&self, column: &'static str) -> StoreResult<i64> {
+        Ok(self.try_get(column)?)
+    }
+
+    fn int_opt(&self, column: &'static str) -> StoreResult<Option<i64>> {
+        Ok(self.try_get(column)?)
+    }
+
+    fn int32_opt(&self, column: &'static str) -> StoreResult<Option<i32>> {
+        Ok(self.try_get(column)?)
+    }
+
+    fn small_int(&self, column: &'static str) -> StoreResult<i64> {
+        Ok(self.try_get(column)?)
+    }
+
+    fn flag(&self, column: &'static str) -> StoreResult<bool> {
+        Ok(self.try_get(column)?)
+    }
+
+    fn json<T: DeserializeOwned>(
+        &self,
+        table: &'static str,
+        column: &'static str,
+    ) -> StoreResult<T> {
+        from_json(table, column, self.try_get(column)?)
+    }
+
+    fn json_opt<T: DeserializeOwned>(
+        &self,
+        table: &'static str,
+        column: &'static str,
+    ) -> StoreResult<Option<T>> {
+        from_json_opt(table, column, self.try_get(column)?)
+    }
+
+    fn time(&self, table: &'static str, column: &'static str) -> StoreResult<DateTime<Utc>> {
+        time(table, column, self.try_get(column)?)
+    }
+
+    fn time_opt(
+        &self,
+        table: &'static str,
+        column: &'static str,
+    ) -> StoreResult<Option<DateTime<Utc>>> {
+        time_opt(table, column, self.try_get(column)?)
+    }
 }
 
 /// `'A', 'B', ...`: a SQL list of state names, for `IN (...)` over constant sets.
@@ -134,15 +185,7 @@ mod tests {
     }
 
     #[test]
-    fn unknown_states_are_corrupt_rows() {
-        assert_eq!(state("task_runs", "KILLED").expect("known"), State::Killed);
-        assert!(matches!(
-            state("task_runs", "DONE"),
-            Err(StoreError::Corrupt {
-                column: "state",
-                ..
-            })
-        ));
+    fn state_lists_quote_each_name() {
         assert_eq!(
             state_list([State::Running, State::Killing]),
             "'RUNNING', 'KILLING'"

@@ -3,15 +3,13 @@
 use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
-use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
 
-use super::codec::{
-    from_json, from_json_opt, micros, micros_opt, state, state_list, time, time_opt, to_json,
-};
+use super::codec::{micros, micros_opt, state_list, to_json};
 use crate::store::error::{StoreError, StoreResult};
 use crate::store::filter::{ExecutionFilter, Page};
 use crate::store::model::{Execution, State};
+use crate::store::rows::{self, Columns};
 
 /// Every column but `id`, in bind order; `id` is bound last by both writes.
 const FIELDS: [&str; 18] = [
@@ -117,7 +115,7 @@ fn bind_fields<'q>(query: Query<'q>, e: &'q Execution) -> StoreResult<Query<'q>>
 pub(super) async fn by_id(reader: &SqlitePool, id: &str) -> StoreResult<Option<Execution>> {
     let sql = format!("SELECT {} FROM executions WHERE id = ?", *COLUMNS);
     let row = sqlx::query(&sql).bind(id).fetch_optional(reader).await?;
-    row.as_ref().map(from_row).transpose()
+    row.as_ref().map(rows::execution).transpose()
 }
 
 /// Executions matching a filter, newest first.
@@ -133,7 +131,7 @@ pub(super) async fn search(
     query.push(" OFFSET ");
     query.push_bind(page.offset.max(0));
     let rows = query.build().fetch_all(reader).await?;
-    rows.iter().map(from_row).collect()
+    rows.iter().map(rows::execution).collect()
 }
 
 /// How many executions match a filter.
@@ -235,36 +233,6 @@ pub(super) async fn count_by_state(
     .fetch_all(reader)
     .await?;
     rows.iter()
-        .map(|row| {
-            Ok((
-                state("executions", row.try_get("state")?)?,
-                row.try_get("n")?,
-            ))
-        })
+        .map(|row| Ok((row.state("executions")?, row.int("n")?)))
         .collect()
-}
-
-fn from_row(row: &SqliteRow) -> StoreResult<Execution> {
-    const T: &str = "executions";
-    Ok(Execution {
-        id: row.try_get("id")?,
-        namespace: row.try_get("namespace")?,
-        flow_id: row.try_get("flow_id")?,
-        flow_revision: row.try_get("flow_revision")?,
-        commit: row.try_get("commit_sha")?,
-        state: state(T, row.try_get("state")?)?,
-        history: from_json(T, "history", row.try_get("history")?)?,
-        inputs: from_json(T, "inputs", row.try_get("inputs")?)?,
-        outputs: from_json(T, "outputs", row.try_get("outputs")?)?,
-        labels: from_json(T, "labels", row.try_get("labels")?)?,
-        variables: from_json(T, "variables", row.try_get("variables")?)?,
-        trigger: from_json_opt(T, "trigger_info", row.try_get("trigger_info")?)?,
-        parent: from_json_opt(T, "parent", row.try_get("parent")?)?,
-        original_id: row.try_get("original_id")?,
-        created: time(T, "created", row.try_get("created")?)?,
-        started: time_opt(T, "started", row.try_get("started")?)?,
-        ended: time_opt(T, "ended", row.try_get("ended")?)?,
-        error: row.try_get("error")?,
-        version: row.try_get("version")?,
-    })
 }

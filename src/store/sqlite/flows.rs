@@ -1,11 +1,11 @@
 //! Flow revisions in SQLite: numbering, identical-source dedupe, tombstones, live listing.
 
-use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, SqliteConnection, SqlitePool};
+use sqlx::{SqliteConnection, SqlitePool};
 
-use super::codec::{micros, now, time};
+use super::codec::{micros, now};
 use crate::store::error::StoreResult;
 use crate::store::model::{FlowRevision, NewRevision};
+use crate::store::rows;
 
 const COLUMNS: &str =
     "namespace, flow_id, revision, source, commit_sha, path, author, deployed_at, deleted";
@@ -85,7 +85,7 @@ pub(super) async fn live_flows(reader: &SqlitePool) -> StoreResult<Vec<FlowRevis
                ON f.namespace = m.namespace AND f.flow_id = m.flow_id AND f.revision = m.revision \
                WHERE f.deleted = 0 ORDER BY f.namespace, f.flow_id";
     let rows = sqlx::query(sql).fetch_all(reader).await?;
-    rows.iter().map(from_row).collect()
+    rows.iter().map(rows::flow_revision).collect()
 }
 
 /// Every revision of a flow, oldest first.
@@ -103,7 +103,7 @@ pub(super) async fn flow_revisions(
         .bind(id)
         .fetch_all(reader)
         .await?;
-    rows.iter().map(from_row).collect()
+    rows.iter().map(rows::flow_revision).collect()
 }
 
 /// One revision of a flow.
@@ -123,7 +123,7 @@ pub(super) async fn flow_revision(
         .bind(revision)
         .fetch_optional(reader)
         .await?;
-    row.as_ref().map(from_row).transpose()
+    row.as_ref().map(rows::flow_revision).transpose()
 }
 
 async fn latest(
@@ -140,7 +140,7 @@ async fn latest(
         .bind(id)
         .fetch_optional(&mut *conn)
         .await?;
-    row.as_ref().map(from_row).transpose()
+    row.as_ref().map(rows::flow_revision).transpose()
 }
 
 async fn insert(conn: &mut SqliteConnection, r: &FlowRevision) -> StoreResult<()> {
@@ -158,18 +158,4 @@ async fn insert(conn: &mut SqliteConnection, r: &FlowRevision) -> StoreResult<()
         .execute(&mut *conn)
         .await?;
     Ok(())
-}
-
-fn from_row(row: &SqliteRow) -> StoreResult<FlowRevision> {
-    Ok(FlowRevision {
-        namespace: row.try_get("namespace")?,
-        id: row.try_get("flow_id")?,
-        revision: row.try_get("revision")?,
-        source: row.try_get("source")?,
-        commit: row.try_get("commit_sha")?,
-        path: row.try_get("path")?,
-        author: row.try_get("author")?,
-        deployed_at: time("flow_revisions", "deployed_at", row.try_get("deployed_at")?)?,
-        deleted: row.try_get("deleted")?,
-    })
 }

@@ -3,11 +3,12 @@
 use std::time::Duration;
 
 use serde_json::Value;
-use sqlx::{Row, SqlitePool};
+use sqlx::SqlitePool;
 
-use super::codec::{from_json, micros, micros_after, now, time, time_opt, to_json};
+use super::codec::{from_json, micros, micros_after, now, to_json};
 use crate::store::error::StoreResult;
 use crate::store::model::KvEntry;
+use crate::store::rows;
 
 /// A key's value unless missing or expired.
 pub(super) async fn get(
@@ -73,14 +74,5 @@ pub(super) async fn list(reader: &SqlitePool, namespace: &str) -> StoreResult<Ve
     .bind(micros(now()))
     .fetch_all(reader)
     .await?;
-    rows.iter()
-        .map(|row| {
-            Ok(KvEntry {
-                key: row.try_get("key")?,
-                value: from_json("kv", "value", row.try_get("value")?)?,
-                expires: time_opt("kv", "expires", row.try_get("expires")?)?,
-                updated: time("kv", "updated", row.try_get("updated")?)?,
-            })
-        })
-        .collect()
+    rows.iter().map(rows::kv_entry).collect()
 }

@@ -2,11 +2,12 @@
 
 use std::time::Duration;
 
-use sqlx::{Row, SqlitePool};
+use sqlx::SqlitePool;
 
-use super::codec::{micros, micros_after, now, time};
+use super::codec::{micros, micros_after, now};
 use crate::store::error::StoreResult;
 use crate::store::model::Lease;
+use crate::store::rows;
 
 /// Takes or renews a lease; the term grows unless `holder` renews its own live lease.
 pub(super) async fn try_acquire(
@@ -60,13 +61,5 @@ pub(super) async fn holder(reader: &SqlitePool, name: &str) -> StoreResult<Optio
     .bind(micros(now()))
     .fetch_optional(reader)
     .await?;
-    row.map(|row| {
-        Ok(Lease {
-            name: row.try_get("name")?,
-            holder: row.try_get("holder")?,
-            term: row.try_get("term")?,
-            expires: time("leader_leases", "expires", row.try_get("expires")?)?,
-        })
-    })
-    .transpose()
+    row.as_ref().map(rows::lease).transpose()
 }

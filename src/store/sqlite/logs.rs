@@ -1,12 +1,12 @@
 //! Log lines in SQLite: batched inserts and filtered, cursor-paged reads.
 
-use sqlx::sqlite::SqliteRow;
-use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 
-use super::codec::{micros, time};
-use crate::store::error::{StoreError, StoreResult};
+use super::codec::micros;
+use crate::store::error::StoreResult;
 use crate::store::filter::LogFilter;
-use crate::store::model::{Level, LogEntry, NewLog};
+use crate::store::model::{LogEntry, NewLog};
+use crate::store::rows;
 
 /// 7 parameters a row.
 const ROWS_PER_STATEMENT: usize = 500;
@@ -73,23 +73,5 @@ pub(super) async fn read(
         query.push(" LIMIT ").push_bind(limit.max(0));
     }
     let rows = query.build().fetch_all(reader).await?;
-    rows.iter().map(from_row).collect()
-}
-
-fn from_row(row: &SqliteRow) -> StoreResult<LogEntry> {
-    let severity: i64 = row.try_get("level")?;
-    Ok(LogEntry {
-        id: row.try_get("id")?,
-        execution_id: row.try_get("execution_id")?,
-        task_run_id: row.try_get("task_run_id")?,
-        task_id: row.try_get("task_id")?,
-        attempt: row.try_get("attempt")?,
-        level: Level::from_severity(severity).ok_or_else(|| StoreError::Corrupt {
-            table: "logs",
-            column: "level",
-            detail: format!("unknown severity {severity}"),
-        })?,
-        message: row.try_get("message")?,
-        timestamp: time("logs", "timestamp", row.try_get("timestamp")?)?,
-    })
+    rows.iter().map(rows::log_entry).collect()
 }

@@ -10,9 +10,10 @@ use chrono::{DateTime, Utc};
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 
 use super::codec::{micros, micros_after, micros_opt, now, state_list, to_json};
-use super::task_runs::{self, COLUMNS};
+use super::task_runs::COLUMNS;
 use crate::store::error::StoreResult;
 use crate::store::model::{Attempt, State, StateChange, TaskRun};
+use crate::store::rows;
 
 /// Claims up to `limit` queued worker task runs of `group` for `worker_id`.
 pub(super) async fn claim(
@@ -57,7 +58,7 @@ pub(super) async fn claim(
         .await?;
     let mut claimed = rows
         .iter()
-        .map(task_runs::from_row)
+        .map(rows::task_run)
         .collect::<StoreResult<Vec<_>>>()?;
     // RETURNING has no defined order.
     claimed.sort_by(|a, b| (a.created, &a.id).cmp(&(b.created, &b.id)));
@@ -125,5 +126,5 @@ pub(super) async fn expired(reader: &SqlitePool, now: DateTime<Utc>) -> StoreRes
         .bind(micros(now))
         .fetch_all(reader)
         .await?;
-    rows.iter().map(task_runs::from_row).collect()
+    rows.iter().map(rows::task_run).collect()
 }

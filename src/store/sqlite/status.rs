@@ -1,11 +1,11 @@
 //! Sync status (per repository and per flow) in SQLite.
 
-use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, SqlitePool};
+use sqlx::SqlitePool;
 
-use super::codec::{from_json, from_json_opt, micros, time, to_json};
+use super::codec::{micros, to_json};
 use crate::store::error::StoreResult;
 use crate::store::model::{FlowSyncStatus, SyncStatus};
+use crate::store::rows;
 
 /// Replaces a repository's status.
 pub(super) async fn put_repo(writer: &SqlitePool, s: &SyncStatus) -> StoreResult<()> {
@@ -47,28 +47,7 @@ pub(super) async fn repo(reader: &SqlitePool, repo: &str) -> StoreResult<Option<
         .bind(repo)
         .fetch_optional(reader)
         .await?;
-    row.map(|row| {
-        Ok(SyncStatus {
-            repo: row.try_get("repo")?,
-            last_applied_revision: row.try_get("last_applied_revision")?,
-            last_attempted_revision: row.try_get("last_attempted_revision")?,
-            condition: row.try_get("status_condition")?,
-            reason: row.try_get("reason")?,
-            message: row.try_get("message")?,
-            updated_at: time("sync_status", "updated_at", row.try_get("updated_at")?)?,
-            last_applied_commit: from_json_opt(
-                "sync_status",
-                "applied_commit",
-                row.try_get("applied_commit")?,
-            )?,
-            last_attempted_commit: from_json_opt(
-                "sync_status",
-                "attempted_commit",
-                row.try_get("attempted_commit")?,
-            )?,
-        })
-    })
-    .transpose()
+    row.as_ref().map(rows::sync_status).transpose()
 }
 
 /// Replaces a flow's status.
@@ -118,21 +97,5 @@ pub(super) async fn flows(reader: &SqlitePool) -> StoreResult<Vec<FlowSyncStatus
     let rows = sqlx::query("SELECT * FROM flow_sync_status ORDER BY namespace, flow_id")
         .fetch_all(reader)
         .await?;
-    rows.iter().map(flow_from_row).collect()
-}
-
-fn flow_from_row(row: &SqliteRow) -> StoreResult<FlowSyncStatus> {
-    const T: &str = "flow_sync_status";
-    Ok(FlowSyncStatus {
-        namespace: row.try_get("namespace")?,
-        flow_id: row.try_get("flow_id")?,
-        path: row.try_get("path")?,
-        last_applied_revision: row.try_get("last_applied_revision")?,
-        last_attempted_revision: row.try_get("last_attempted_revision")?,
-        condition: row.try_get("status_condition")?,
-        reason: row.try_get("reason")?,
-        message: row.try_get("message")?,
-        diagnostics: from_json(T, "diagnostics", row.try_get("diagnostics")?)?,
-        updated_at: time(T, "updated_at", row.try_get("updated_at")?)?,
-    })
+    rows.iter().map(rows::flow_sync_status).collect()
 }

@@ -1,11 +1,11 @@
 //! Task runs in SQLite: column mapping, bulk upsert, reads.
 
-use sqlx::sqlite::SqliteRow;
-use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 
-use super::codec::{from_json, from_json_opt, micros, micros_opt, state, time, time_opt, to_json};
-use crate::store::error::{StoreError, StoreResult};
-use crate::store::model::{Dispatch, TaskRun};
+use super::codec::{micros, micros_opt, to_json};
+use crate::store::error::StoreResult;
+use crate::store::model::TaskRun;
+use crate::store::rows;
 
 /// The task run columns of the model, in bind order (lease columns excluded).
 pub(super) const COLUMNS: &str = "id, execution_id, task_id, parent_task_run_id, iteration_value, \
@@ -88,40 +88,12 @@ pub(super) async fn of_execution(
         .bind(execution_id)
         .fetch_all(reader)
         .await?;
-    rows.iter().map(from_row).collect()
+    rows.iter().map(rows::task_run).collect()
 }
 
 /// One task run.
 pub(super) async fn by_id(reader: &SqlitePool, id: &str) -> StoreResult<Option<TaskRun>> {
     let sql = format!("SELECT {COLUMNS} FROM task_runs WHERE id = ?");
     let row = sqlx::query(&sql).bind(id).fetch_optional(reader).await?;
-    row.as_ref().map(from_row).transpose()
-}
-
-/// A task run from a row holding at least `COLUMNS`.
-pub(super) fn from_row(row: &SqliteRow) -> StoreResult<TaskRun> {
-    const T: &str = "task_runs";
-    let dispatch: String = row.try_get("dispatch")?;
-    Ok(TaskRun {
-        id: row.try_get("id")?,
-        execution_id: row.try_get("execution_id")?,
-        task_id: row.try_get("task_id")?,
-        parent_task_run_id: row.try_get("parent_task_run_id")?,
-        value: row.try_get("iteration_value")?,
-        iteration: row.try_get("iteration")?,
-        state: state(T, row.try_get("state")?)?,
-        history: from_json(T, "history", row.try_get("history")?)?,
-        attempts: from_json(T, "attempts", row.try_get("attempts")?)?,
-        outputs: from_json(T, "outputs", row.try_get("outputs")?)?,
-        dispatch: Dispatch::parse(&dispatch).ok_or_else(|| StoreError::Corrupt {
-            table: T,
-            column: "dispatch",
-            detail: format!("unknown dispatch `{dispatch}`"),
-        })?,
-        worker_group: row.try_get("worker_group")?,
-        created: time(T, "created", row.try_get("created")?)?,
-        ended: time_opt(T, "ended", row.try_get("ended")?)?,
-        error: row.try_get("error")?,
-        payload: from_json_opt(T, "payload", row.try_get("payload")?)?,
-    })
+    row.as_ref().map(rows::task_run).transpose()
 }
