@@ -9,12 +9,12 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use sqlx::PgPool;
+use sqlx::{PgPool, Row};
 
-use super::codec::{after, now, state_names, to_json};
+use super::codec::{after, now, state, state_names, to_json};
 use super::task_runs::{self, COLUMNS};
 use crate::store::error::StoreResult;
-use crate::store::model::{Attempt, State, StateChange, TaskRun};
+use crate::store::model::{Attempt, State, StateChange, TaskRun, TaskRunLease, WorkerLease};
 
 /// Claims up to `limit` queued worker task runs of `group` for `worker_id`.
 pub(super) async fn claim(
@@ -137,4 +137,23 @@ pub(super) async fn expired(pool: &PgPool, now: DateTime<Utc>) -> StoreResult<Ve
         .fetch_all(pool)
         .await?;
     rows.iter().map(task_runs::from_row).collect()
+}
+
+/// A task run's state and lease; `None` if there is no such task run.
+pub(super) async fn lease(pool: &PgPool, id: &str) -> StoreResult<Option<TaskRunLease>> {
+    let row = sqlx::query("SELECT state, lease_owner, lease_expires FROM task_runs WHERE id = $1")
+        .bind(id)
+        .fetch_optional(pool)
+        .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let owner: Option<String> = row.try_get("lease_owner")?;
+    let expires: Option<DateTime<Utc>> = row.try_get("lease_expires")?;
+    Ok(Some(TaskRunLease {
+        state: state(&row, "task_runs")?,
+        holder: owner
+            .zip(expires)
+            .map(|(worker_id, expires)| WorkerLease { worker_id, expires }),
+    }))
 }

@@ -9,10 +9,10 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 
-use super::codec::{micros, micros_after, micros_opt, now, state_list, to_json};
+use super::codec::{micros, micros_after, micros_opt, now, state, state_list, time_opt, to_json};
 use super::task_runs::{self, COLUMNS};
 use crate::store::error::StoreResult;
-use crate::store::model::{Attempt, State, StateChange, TaskRun};
+use crate::store::model::{Attempt, State, StateChange, TaskRun, TaskRunLease, WorkerLease};
 
 /// Claims up to `limit` queued worker task runs of `group` for `worker_id`.
 pub(super) async fn claim(
@@ -126,4 +126,23 @@ pub(super) async fn expired(reader: &SqlitePool, now: DateTime<Utc>) -> StoreRes
         .fetch_all(reader)
         .await?;
     rows.iter().map(task_runs::from_row).collect()
+}
+
+/// A task run's state and lease; `None` if there is no such task run.
+pub(super) async fn lease(reader: &SqlitePool, id: &str) -> StoreResult<Option<TaskRunLease>> {
+    let row: Option<(String, Option<String>, Option<i64>)> =
+        sqlx::query_as("SELECT state, lease_owner, lease_expires FROM task_runs WHERE id = ?")
+            .bind(id)
+            .fetch_optional(reader)
+            .await?;
+    let Some((state_name, owner, expires)) = row else {
+        return Ok(None);
+    };
+    let expires = time_opt("task_runs", "lease_expires", expires)?;
+    Ok(Some(TaskRunLease {
+        state: state("task_runs", &state_name)?,
+        holder: owner
+            .zip(expires)
+            .map(|(worker_id, expires)| WorkerLease { worker_id, expires }),
+    }))
 }
