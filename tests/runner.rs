@@ -1,6 +1,7 @@
 //! The runner capability: command specs run as local processes and in Docker containers, with
 //! logs streamed, Kestra's output protocol applied and output files collected.
 
+mod container_sweep;
 mod docker;
 mod docker_cleanup;
 mod docker_seeding;

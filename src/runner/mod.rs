@@ -9,7 +9,7 @@
 //! A worker calls [`work_paths`] to render `{{ workingDir }}`/`{{ outputDir }}` into the
 //! commands, then [`run`] while draining the log channel (a full channel slows the command
 //! down, it never drops lines), then stores `outcome.output_files` and deletes the directory.
-//! On start it calls [`docker::remove_orphans`] to clear containers of a crashed worker.
+//! A worker sweeps the containers of crashed workers ([`docker::deletable_containers`]).
 
 mod collector;
 pub mod docker;
@@ -35,7 +35,7 @@ pub use error::RunnerError;
 pub use outcome::{CommandOutcome, Level, LogLine, Metric};
 pub use spec::{
     CommandSpec, DELETE_LABEL, DockerOptions, EXECUTION_LABEL, PullPolicy, RunnerConfig,
-    TASKRUN_LABEL,
+    TASKRUN_LABEL, WORKER_LABEL,
 };
 pub use workdir::{CONTAINER_WORK_ROOT, OUTPUT_DIR_NAME, WorkPaths, work_paths};
 

@@ -142,3 +142,6 @@ pub const TASKRUN_LABEL: &str = "baton.taskrun";
 /// Label saying whether a baton container is to be removed after its run (`true`/`false`), so
 /// the start-up sweep never removes one a flow asked to keep (`delete: false`).
 pub const DELETE_LABEL: &str = "baton.delete";
+/// Label carrying the id of the worker that started a baton container: its container sweep
+/// judges those of its store's workers by the store (task run state and lease).
+pub const WORKER_LABEL: &str = "baton.worker";

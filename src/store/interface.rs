@@ -19,11 +19,11 @@ use serde_json::Value;
 
 use crate::store::error::StoreResult;
 use crate::store::filter::{ExecutionFilter, LogFilter, Page};
-use crate::store::model::Lease;
 use crate::store::model::{
     Execution, FlowRevision, FlowSyncStatus, KvEntry, LogEntry, NewLog, NewRevision, State,
     SyncStatus, TaskRun, WorkerInfo,
 };
+use crate::store::model::{Lease, TaskRunLease};
 use crate::store::notify::{Channel, Subscription};
 use crate::store::transition::Transition;
 
@@ -112,6 +112,8 @@ pub trait Store: Send + Sync {
     async fn complete_task_run(&self, worker_id: &str, task_run: &TaskRun) -> StoreResult<bool>;
     /// Worker task runs still `RUNNING` or `KILLING` whose lease expired before `now`.
     async fn expired_leases(&self, now: DateTime<Utc>) -> StoreResult<Vec<TaskRun>>;
+    /// A task run's state and worker lease (`None`: no such task run).
+    async fn task_run_lease(&self, id: &str) -> StoreResult<Option<TaskRunLease>>;
 
     // --- logs --------------------------------------------------------------------------------
 

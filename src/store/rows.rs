@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 use crate::store::error::{StoreError, StoreResult};
 use crate::store::model::{
     Dispatch, Execution, FlowRevision, FlowSyncStatus, KvEntry, Lease, Level, LogEntry, State,
-    SyncStatus, TaskRun, WorkerInfo,
+    SyncStatus, TaskRun, TaskRunLease, WorkerInfo, WorkerLease,
 };
 
 /// One result row, read column by column with the backend's codecs. Methods that can find a
@@ -223,6 +223,19 @@ pub(crate) fn lease<R: Columns>(row: &R) -> StoreResult<Lease> {
         holder: row.text("holder")?,
         term: row.int("term")?,
         expires: row.time("leader_leases", "expires")?,
+    })
+}
+
+/// A task run's state and worker lease, from `SELECT state, lease_owner, lease_expires`.
+pub(crate) fn task_run_lease<R: Columns>(row: &R) -> StoreResult<TaskRunLease> {
+    const T: &str = "task_runs";
+    let owner = row.text_opt("lease_owner")?;
+    let expires = row.time_opt(T, "lease_expires")?;
+    Ok(TaskRunLease {
+        state: row.state(T)?,
+        holder: owner
+            .zip(expires)
+            .map(|(worker_id, expires)| WorkerLease { worker_id, expires }),
     })
 }
 

@@ -1,6 +1,7 @@
 //! The Docker engine a worker runs containers on: connected on first use and shared by every
 //! task run, so the version negotiation happens once per worker, not once per task.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use bollard::Docker;
@@ -14,6 +15,7 @@ use crate::runner::docker::{connect_to, docker_host};
 pub struct DockerEngine {
     host: String,
     client: Arc<OnceCell<Docker>>,
+    labels: BTreeMap<String, String>,
 }
 
 impl Default for DockerEngine {
@@ -28,7 +30,20 @@ impl DockerEngine {
         DockerEngine {
             host: host.into(),
             client: Arc::new(OnceCell::new()),
+            labels: BTreeMap::new(),
         }
+    }
+
+    /// The same engine, also putting `key=value` on every container a task starts on it (a
+    /// worker stamps its id, which its container sweep reads back).
+    pub fn with_label(mut self, key: &str, value: &str) -> Self {
+        self.labels.insert(key.to_owned(), value.to_owned());
+        self
+    }
+
+    /// The labels every container started on it carries.
+    pub fn labels(&self) -> &BTreeMap<String, String> {
+        &self.labels
     }
 
     /// Where it connects.

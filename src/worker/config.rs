@@ -26,6 +26,9 @@ pub struct WorkerConfig {
     pub shutdown_grace: Duration,
     /// The worker's id (default: a fresh UUID).
     pub id: Option<String>,
+    /// Longest pause between two sweeps of orphaned containers (sooner when a kept container's
+    /// lease expires first).
+    pub container_sweep: Duration,
 }
 
 impl Default for WorkerConfig {
@@ -40,6 +43,7 @@ impl Default for WorkerConfig {
             max_poll: Duration::from_millis(500),
             shutdown_grace: Duration::from_secs(30),
             id: None,
+            container_sweep: Duration::from_secs(60),
         }
     }
 }

@@ -23,3 +23,15 @@ pub enum WorkerError {
         source: std::io::Error,
     },
 }
+
+/// A container sweep that could not look at the containers at all (one container's failure
+/// only counts in `Sweep::failed`).
+#[derive(Debug, thiserror::Error)]
+pub enum SweepError {
+    /// The engine did not list its containers.
+    #[error("cannot list baton containers: {0}")]
+    List(#[source] crate::runner::RunnerError),
+    /// The store did not list its workers.
+    #[error("cannot read the registered workers: {0}")]
+    Workers(#[source] crate::store::StoreError),
+}

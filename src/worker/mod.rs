@@ -14,8 +14,10 @@ mod leases;
 mod log_sink;
 mod pool;
 mod services;
+mod sweep;
 
 pub use config::WorkerConfig;
-pub use error::WorkerError;
+pub use error::{SweepError, WorkerError};
 pub use pool::Worker;
 pub use services::WorkerServices;
+pub use sweep::{Sweep, sweep_containers};

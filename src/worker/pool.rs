@@ -17,6 +17,7 @@ use super::execution::{Shared, run_claimed};
 use super::leases::{self, Running};
 use super::services::WorkerServices;
 use crate::files::FileStore;
+use crate::runner::WORKER_LABEL;
 use crate::store::model::WorkerInfo;
 use crate::store::{Channel, Store, Subscription};
 use crate::tasks::{DockerEngine, Facilities, NamespaceFiles, NoNamespaceFiles};
@@ -83,9 +84,15 @@ impl Worker {
                 source,
             })?;
         self.register().await?;
-        containers::sweep_in_background(self.facilities.docker.clone(), self.id.clone());
         let running = Running::default();
         let stop_heartbeat = CancellationToken::new();
+        let sweeper = tokio::spawn(containers::sweep_loop(
+            Arc::clone(&self.store),
+            self.facilities.docker.clone(),
+            self.id.clone(),
+            self.config.container_sweep,
+            stop_heartbeat.clone(),
+        ));
         let heartbeat = tokio::spawn(leases::heartbeat_loop(
             Arc::clone(&self.store),
             self.id.clone(),
@@ -94,9 +101,12 @@ impl Worker {
             self.config.heartbeat,
             stop_heartbeat.clone(),
         ));
+        let mut facilities = self.facilities.clone();
+        // The sweep knows this worker's containers by this label.
+        facilities.docker = facilities.docker.with_label(WORKER_LABEL, &self.id);
         let shared = Arc::new(Shared {
             store: Arc::clone(&self.store),
-            facilities: self.facilities.clone(),
+            facilities,
             worker_id: self.id.clone(),
         });
         let mut tasks = JoinSet::new();
@@ -107,6 +117,7 @@ impl Worker {
         containers::settle(self.config.shutdown_grace, &self.id).await;
         stop_heartbeat.cancel();
         let _ = heartbeat.await;
+        let _ = sweeper.await;
         Ok(())
     }
 

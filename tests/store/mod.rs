@@ -91,6 +91,7 @@ store_tests!(
     queue::claims_take_only_worker_task_runs_of_the_worker_group,
     queue::expired_leases_are_reported_and_cannot_complete,
     queue::completing_with_the_lease_stores_the_result_once,
+    queue::a_task_run_lease_names_its_worker_until_completion,
     logs::logs_filter_by_task_and_level_and_page_by_id,
     kv::kv_values_expire_after_their_ttl,
     triggers::a_trigger_tick_is_recorded_once,

@@ -1,7 +1,9 @@
 //! The work queue: exclusive claims, worker groups, leases, completion.
 
 use super::{execution_with_worker_runs, now};
-use baton::store::model::{Attempt, Dispatch, Execution, State, StateChange, TaskRun};
+use baton::store::model::{
+    Attempt, Dispatch, Execution, State, StateChange, TaskRun, TaskRunLease,
+};
 use baton::store::{Store, Transition};
 use chrono::TimeDelta;
 use serde_json::json;
@@ -246,5 +248,50 @@ pub(super) async fn completing_with_the_lease_stores_the_result_once(store: Arc<
             .await
             .expect("expired")
             .is_empty()
+    );
+}
+
+pub(super) async fn a_task_run_lease_names_its_worker_until_completion(store: Arc<dyn Store>) {
+    let (_, runs) = execution_with_worker_runs(&store, "ns", 1).await;
+    let id = runs[0].id.clone();
+    let queued = store.task_run_lease(&id).await.expect("lease");
+    assert_eq!(
+        queued,
+        Some(TaskRunLease {
+            state: State::Created,
+            holder: None
+        })
+    );
+    let before = now();
+    let claimed = store
+        .claim_task_runs("w", None, 1, Duration::from_secs(60))
+        .await
+        .expect("claim");
+    let leased = store
+        .task_run_lease(&id)
+        .await
+        .expect("lease")
+        .expect("known");
+    assert_eq!(leased.state, State::Running);
+    let holder = leased.holder.expect("held");
+    assert_eq!(holder.worker_id, "w");
+    assert!(
+        holder.expires >= before + TimeDelta::seconds(60),
+        "{holder:?}"
+    );
+
+    let mut result = claimed[0].clone();
+    result.state = State::Success;
+    assert!(store.complete_task_run("w", &result).await.expect("done"));
+    assert_eq!(
+        store.task_run_lease(&id).await.expect("lease"),
+        Some(TaskRunLease {
+            state: State::Success,
+            holder: None
+        })
+    );
+    assert_eq!(
+        store.task_run_lease("no-such-run").await.expect("lease"),
+        None
     );
 }

@@ -22,7 +22,7 @@ use super::error::RunnerError;
 use super::outcome::{CommandOutcome, LogLine};
 use super::spec::{CommandSpec, DockerOptions};
 
-pub use orphans::remove_orphans;
+pub use orphans::{BatonContainer, deletable_containers, remove_container, remove_orphans};
 pub use removal::{removals_settled, sweep_exited};
 
 /// Maps a bollard error to a runner error naming the operation and its target.

@@ -2,7 +2,8 @@
 //! round trip plus the deletion of its writable layer (~100 ms), which `docker run --rm` waits
 //! for and baton does not: a run hands its container here and reports at once. Removal is
 //! still guaranteed: retried here, awaited by a stopping worker ([`removals_settled`]), and
-//! after a crash swept by label when a worker starts ([`sweep_exited`]).
+//! after a crash swept by label: by the worker's store-judged sweep (`worker::sweep_containers`)
+//! for its store's workers' containers, and once old by [`sweep_exited`] for the others.
 
 use std::collections::HashMap;
 use std::sync::LazyLock;

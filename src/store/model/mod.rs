@@ -14,7 +14,7 @@ mod worker;
 pub use execution::{Execution, Label, ParentRef};
 pub use flow::{FlowRevision, NewRevision};
 pub use kv::KvEntry;
-pub use lease::{LEADER_LEASE, Lease};
+pub use lease::{LEADER_LEASE, Lease, TaskRunLease, WorkerLease};
 pub use log::{ALL_LEVELS, Level, LogEntry, NewLog, UnknownLevel};
 pub use state::{ALL_STATES, State, StateChange, StateHistory, UnknownState};
 pub use sync::{CommitDetails, FlowSyncStatus, SyncStatus};

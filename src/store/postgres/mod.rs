@@ -41,7 +41,7 @@ use crate::store::filter::{ExecutionFilter, LogFilter, Page};
 use crate::store::interface::Store;
 use crate::store::model::{
     Execution, FlowRevision, FlowSyncStatus, KvEntry, Lease, LogEntry, NewLog, NewRevision, State,
-    SyncStatus, TaskRun, WorkerInfo,
+    SyncStatus, TaskRun, TaskRunLease, WorkerInfo,
 };
 use crate::store::notify::{Channel, Hub, Subscription};
 use crate::store::transition::Transition;
@@ -204,6 +204,10 @@ impl Store for PostgresStore {
 
     async fn expired_leases(&self, now: DateTime<Utc>) -> StoreResult<Vec<TaskRun>> {
         queue::expired(&self.pool, now).await
+    }
+
+    async fn task_run_lease(&self, id: &str) -> StoreResult<Option<TaskRunLease>> {
+        queue::lease(&self.pool, id).await
     }
 
     async fn append_logs(&self, logs: &[NewLog]) -> StoreResult<()> {

@@ -14,7 +14,7 @@ use sqlx::PgPool;
 use super::codec::{after, now, state_names, to_json};
 use super::task_runs::COLUMNS;
 use crate::store::error::StoreResult;
-use crate::store::model::{Attempt, State, StateChange, TaskRun};
+use crate::store::model::{Attempt, State, StateChange, TaskRun, TaskRunLease};
 use crate::store::rows;
 
 /// Claims up to `limit` queued worker task runs of `group` for `worker_id`.
@@ -138,4 +138,13 @@ pub(super) async fn expired(pool: &PgPool, now: DateTime<Utc>) -> StoreResult<Ve
         .fetch_all(pool)
         .await?;
     rows.iter().map(rows::task_run).collect()
+}
+
+/// A task run's state and lease; `None` if there is no such task run.
+pub(super) async fn lease(pool: &PgPool, id: &str) -> StoreResult<Option<TaskRunLease>> {
+    let row = sqlx::query("SELECT state, lease_owner, lease_expires FROM task_runs WHERE id = $1")
+        .bind(id)
+        .fetch_optional(pool)
+        .await?;
+    row.as_ref().map(rows::task_run_lease).transpose()
 }

@@ -32,7 +32,7 @@ use crate::store::interface::Store;
 use crate::store::model::Lease;
 use crate::store::model::{
     Execution, FlowRevision, FlowSyncStatus, KvEntry, LogEntry, NewLog, NewRevision, State,
-    SyncStatus, TaskRun, WorkerInfo,
+    SyncStatus, TaskRun, TaskRunLease, WorkerInfo,
 };
 use crate::store::notify::{Channel, Hub, Subscription, wake_ups};
 use crate::store::transition::Transition;
@@ -185,6 +185,10 @@ impl Store for SqliteStore {
 
     async fn expired_leases(&self, now: DateTime<Utc>) -> StoreResult<Vec<TaskRun>> {
         queue::expired(&self.reader, now).await
+    }
+
+    async fn task_run_lease(&self, id: &str) -> StoreResult<Option<TaskRunLease>> {
+        queue::lease(&self.reader, id).await
     }
 
     async fn append_logs(&self, logs: &[NewLog]) -> StoreResult<()> {

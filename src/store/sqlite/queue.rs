@@ -12,7 +12,7 @@ use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 use super::codec::{micros, micros_after, micros_opt, now, state_list, to_json};
 use super::task_runs::COLUMNS;
 use crate::store::error::StoreResult;
-use crate::store::model::{Attempt, State, StateChange, TaskRun};
+use crate::store::model::{Attempt, State, StateChange, TaskRun, TaskRunLease};
 use crate::store::rows;
 
 /// Claims up to `limit` queued worker task runs of `group` for `worker_id`.
@@ -127,4 +127,13 @@ pub(super) async fn expired(reader: &SqlitePool, now: DateTime<Utc>) -> StoreRes
         .fetch_all(reader)
         .await?;
     rows.iter().map(rows::task_run).collect()
+}
+
+/// A task run's state and lease; `None` if there is no such task run.
+pub(super) async fn lease(reader: &SqlitePool, id: &str) -> StoreResult<Option<TaskRunLease>> {
+    let row = sqlx::query("SELECT state, lease_owner, lease_expires FROM task_runs WHERE id = ?")
+        .bind(id)
+        .fetch_optional(reader)
+        .await?;
+    row.as_ref().map(rows::task_run_lease).transpose()
 }

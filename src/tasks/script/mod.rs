@@ -143,6 +143,7 @@ async fn command_spec(
         options
             .labels
             .insert(TASKRUN_LABEL.to_owned(), key.task_run_id.clone());
+        options.labels.extend(facilities.docker.labels().clone());
     }
     Ok(CommandSpec {
         interpreter: plan.interpreter,
