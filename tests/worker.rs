@@ -235,6 +235,34 @@ async fn shell_commands_claimed_from_the_store_succeed_with_outputs_and_logs() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn log_to_file_sends_a_worker_tasks_lines_to_a_file_output_not_the_log_table() {
+    let h = Harness::start().await;
+    let mut task = shell("quiet", &["echo 'to the file'", "echo 'on stderr' >&2"]);
+    task["logToFile"] = json!(true);
+    let run = h.run(task, json!({})).await;
+    assert_eq!(run.state, State::Warning, "stderr output: {:?}", run.error);
+    assert!(h.logs(&run.id).await.is_empty(), "no line in the log table");
+    let uri = output(&run, "/logFile").as_str().expect("a URI");
+    assert!(uri.ends_with("/attempt-0.log"), "{uri}");
+    let path = h.files.root.join(uri.trim_start_matches("kestra:///"));
+    let file = std::fs::read_to_string(&path).expect("log file");
+    // stdout and stderr are separate pipes: their lines may come in either order.
+    let mut lines: Vec<&str> = file
+        .lines()
+        .map(|l| l.split_once(' ').map_or(l, |x| x.1))
+        .collect();
+    lines.sort();
+    assert_eq!(lines, ["INFO to the file", "WARN on stderr"], "{file}");
+    // Without logToFile, the same task logs to the table and has no file.
+    let run = h
+        .run(shell("loud", &["echo 'to the table'"]), json!({}))
+        .await;
+    assert!(h.log_text(&run.id).await.contains("to the table"));
+    assert!(run.outputs.get("logFile").is_none());
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_worker_registers_and_heartbeats() {
     let h = Harness::start().await;
     tokio::time::sleep(Duration::from_millis(600)).await;

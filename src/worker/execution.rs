@@ -1,6 +1,7 @@
 //! One claimed task run, from its payload to its completion: the task runs with its log lines
 //! flowing to the store, then its result is written only if the lease is still held.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -8,8 +9,8 @@ use chrono::Utc;
 use serde_json::Value;
 
 use super::leases::RunHandle;
-use super::log_sink::{self, LogOrigin};
-use crate::files::FileKey;
+use super::log_sink::{self, Destination, LogOrigin};
+use crate::files::{FileKey, FileStore};
 use crate::runner::{Level, LogLine};
 use crate::store::Store;
 use crate::store::model::{Attempt, State, StateChange, TaskRun, WorkerPayload};
@@ -36,8 +37,16 @@ pub(crate) async fn run_claimed(shared: &Shared, claimed: TaskRun, handle: RunHa
         task_id: claimed.task_id.clone(),
         attempt: i32::try_from(claimed.attempts.len().saturating_sub(1)).unwrap_or(i32::MAX),
     };
-    let (logs, sink) = log_sink::start(Arc::clone(&shared.store), origin);
-    let result = match invocation(&claimed) {
+    let invocation = invocation(&claimed);
+    let log_file = invocation
+        .as_ref()
+        .ok()
+        .and_then(|i| log_file(&shared.facilities.files, i, origin.attempt));
+    let destination = log_file.as_ref().map_or(Destination::Store, |(_, path)| {
+        Destination::File(path.clone())
+    });
+    let (logs, sink) = log_sink::start(Arc::clone(&shared.store), origin, destination);
+    let mut result = match invocation {
         Ok(invocation) => {
             run_worker_task(
                 &invocation,
@@ -60,11 +69,29 @@ pub(crate) async fn run_claimed(shared: &Shared, claimed: TaskRun, handle: RunHa
     }
     drop(logs);
     let _ = sink.await;
+    if let Some((uri, path)) = log_file
+        && path.exists()
+    {
+        result.outputs.insert("logFile".into(), Value::String(uri));
+    }
     if handle.is_abandoned() {
         tracing::warn!(task_run_id = %claimed.id, "result not reported: the task run was abandoned");
         return;
     }
     complete(shared, claimed, result).await;
+}
+
+/// With `logToFile`: the URI and path of the attempt's log file (named as the engine names
+/// those of the tasks it runs itself, `attempt-<n>.log`).
+fn log_file(files: &FileStore, invocation: &Invocation, attempt: i32) -> Option<(String, PathBuf)> {
+    if invocation.task.get("logToFile").and_then(Value::as_bool) != Some(true) {
+        return None;
+    }
+    let uri = files
+        .uri(&invocation.key, &format!("attempt-{attempt}.log"))
+        .ok()?;
+    let path = files.root.join(uri.trim_start_matches("kestra:///"));
+    Some((uri, path))
 }
 
 /// The task run's payload as an invocation.

@@ -1,7 +1,11 @@
 //! A task run's log lines on their way to the store: gathered into batches (up to
 //! `BATCH_LINES` lines or `BATCH_DELAY`), so a chatty script costs one insert per batch, not
 //! one per line. The sink ends, after writing what it holds, when the channel closes.
+//! With `logToFile` the batches are appended to a file of the file store instead (Kestra's
+//! `outputs.logFile`); a batch the file refuses goes to the store, with the reason.
 
+use std::io::Write as _;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -32,32 +36,104 @@ pub(crate) struct LogOrigin {
     pub attempt: i32,
 }
 
-/// Starts a sink writing to `store`; returns its sender and the handle to await at the end.
+/// Where a task run's lines are written.
+#[derive(Debug, Clone)]
+pub(crate) enum Destination {
+    /// The log table.
+    Store,
+    /// Appended to this file (`logToFile`), one `<time> <LEVEL> <message>` line each.
+    File(PathBuf),
+}
+
+/// Starts a sink writing to `destination` (lines that cannot go there go to `store`); returns
+/// its sender and the handle to await at the end.
 pub(crate) fn start(
     store: Arc<dyn Store>,
     origin: LogOrigin,
+    destination: Destination,
 ) -> (mpsc::Sender<LogLine>, JoinHandle<()>) {
     let (sender, receiver) = mpsc::channel(CHANNEL_LINES);
-    (sender, tokio::spawn(drain(store, origin, receiver)))
+    let sink = Sink {
+        store,
+        origin,
+        destination,
+    };
+    (sender, tokio::spawn(drain(sink, receiver)))
 }
 
-async fn drain(store: Arc<dyn Store>, origin: LogOrigin, mut receiver: mpsc::Receiver<LogLine>) {
+struct Sink {
+    store: Arc<dyn Store>,
+    origin: LogOrigin,
+    destination: Destination,
+}
+
+async fn drain(sink: Sink, mut receiver: mpsc::Receiver<LogLine>) {
     let mut batch: Vec<NewLog> = Vec::new();
     loop {
         let Some(first) = receiver.recv().await else {
             break;
         };
-        batch.push(record(&origin, first));
+        batch.push(record(&sink.origin, first));
         let deadline = tokio::time::Instant::now() + BATCH_DELAY;
         while batch.len() < BATCH_LINES {
             match tokio::time::timeout_at(deadline, receiver.recv()).await {
-                Ok(Some(line)) => batch.push(record(&origin, line)),
+                Ok(Some(line)) => batch.push(record(&sink.origin, line)),
                 Ok(None) | Err(_) => break,
             }
         }
-        write(&store, &origin, &mut batch).await;
+        sink.write(&mut batch).await;
     }
-    write(&store, &origin, &mut batch).await;
+    sink.write(&mut batch).await;
+}
+
+impl Sink {
+    async fn write(&self, batch: &mut Vec<NewLog>) {
+        if batch.is_empty() {
+            return;
+        }
+        if let Destination::File(path) = &self.destination {
+            let (path, lines) = (path.clone(), std::mem::take(batch));
+            let appended =
+                tokio::task::spawn_blocking(move || append(&path, &lines).map_err(|e| (e, lines)))
+                    .await;
+            match appended {
+                Ok(Ok(())) => return,
+                Ok(Err((error, lines))) => {
+                    *batch = lines;
+                    for log in batch.iter_mut() {
+                        log.message =
+                            format!("{} (not written to the log file: {error})", log.message);
+                    }
+                }
+                Err(error) => {
+                    tracing::warn!(task_run_id = %self.origin.task_run_id, %error, "log file writer failed");
+                    return;
+                }
+            }
+        }
+        write(&self.store, &self.origin, batch).await;
+    }
+}
+
+/// Appends the lines to the file, creating it and its directories.
+fn append(path: &std::path::Path, lines: &[NewLog]) -> std::io::Result<()> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    let mut text = String::new();
+    for log in lines {
+        text.push_str(&format!(
+            "{} {} {}\n",
+            log.timestamp.to_rfc3339(),
+            log.level.as_str(),
+            log.message
+        ));
+    }
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)?
+        .write_all(text.as_bytes())
 }
 
 async fn write(store: &Arc<dyn Store>, origin: &LogOrigin, batch: &mut Vec<NewLog>) {
