@@ -1,10 +1,24 @@
 #!/bin/sh
 # Builds baton-test-busybox:latest by `docker import` of a rootfs holding Debian's static busybox:
-# nothing can be pulled on the test machines. Idempotent: returns at once when the image exists.
+# nothing can be pulled on the test machines; and baton-test-busybox-nobody:latest, the same
+# running as user 65534. Idempotent: returns at once when the images exist.
 set -eu
 IMAGE="${BATON_TEST_IMAGE:-baton-test-busybox:latest}"
 
+NOBODY="${IMAGE%:*}-nobody:latest"
+
+# The same image with `USER 65534` (an image whose own user is not root), made by committing
+# a container of the first: no builder needed.
+build_nobody() {
+    if ! docker image inspect "$NOBODY" >/dev/null 2>&1; then
+        container="$(docker create "$IMAGE")"
+        docker commit --change 'USER 65534' "$container" "$NOBODY" >/dev/null
+        docker rm "$container" >/dev/null
+    fi
+}
+
 if docker image inspect "$IMAGE" >/dev/null 2>&1; then
+    build_nobody
     exit 0
 fi
 
@@ -28,3 +42,4 @@ tar -C "$rootfs" -c . | docker import \
     --change 'ENV PATH=/bin' \
     --change 'CMD ["/bin/sh"]' \
     - "$IMAGE" >/dev/null
+build_nobody

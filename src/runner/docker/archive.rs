@@ -5,7 +5,7 @@ use std::fs::File;
 use std::io::{BufReader, Write};
 use std::path::{Component, Path, PathBuf};
 
-use super::copy::UNTOUCHED_MTIME;
+use super::seeding::UNTOUCHED_MTIME;
 use crate::runner::error::RunnerError;
 use crate::runner::workdir::OUTPUT_DIR_NAME;
 

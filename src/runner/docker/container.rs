@@ -19,7 +19,8 @@ use futures::StreamExt;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use super::copy::{self, CopyBack, Seeding};
+use super::copy::{self, CopyBack};
+use super::seeding::{self, Seeding};
 use super::{docker_error, docker_host, image};
 use crate::runner::collector::{self, Collected, Stream, StreamLines};
 use crate::runner::error::RunnerError;
@@ -101,7 +102,7 @@ fn config(
     let mut cmd = spec.interpreter.clone();
     cmd.push(spec.script());
     if !seeding.upload {
-        cmd = copy::seeded_command(&spec.interpreter[0], &paths.output_dir, cmd);
+        cmd = seeding::seeded_command(&spec.interpreter[0], &paths.output_dir, cmd);
     }
     let host_config = HostConfig {
         nano_cpus: options.cpus.map(|cpus| (cpus * 1e9) as i64),

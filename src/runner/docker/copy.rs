@@ -3,11 +3,9 @@
 //! back (the output directory, plus the whole working directory when `outputFiles` globs may
 //! match anywhere in it).
 //!
-//! Each archive call costs the engine a mount of the container's filesystem and a tar process
-//! (~100 ms on a fuse-overlayfs engine, a third of a whole `docker run`), so both are skipped
-//! when they carry nothing: a working directory holding only the empty output directory is
-//! not uploaded (the container makes it, see [`Seeding`]), and an output directory whose
-//! modification time is still the sentinel it was created with is not downloaded.
+//! An output directory that started empty and whose modification time is still the sentinel
+//! it was created with (see `seeding`) is not downloaded: each archive call costs the engine a
+//! mount of the container's filesystem and a tar process (~100 ms on fuse-overlayfs).
 
 use std::path::Path;
 
@@ -19,80 +17,10 @@ use futures::StreamExt;
 use tokio::io::AsyncWriteExt;
 
 use super::docker_error;
+use super::seeding::is_untouched;
 use super::{archive, stat};
 use crate::runner::error::RunnerError;
-use crate::runner::spec::{CommandSpec, DockerOptions};
 use crate::runner::workdir::{OUTPUT_DIR_NAME, container_work_dir};
-
-/// Modification time given to the output directory before the run (1970-01-02T00:00:00Z, a
-/// day in so no time zone makes it negative): any entry created in it moves it to "now".
-pub(super) const UNTOUCHED_MTIME: i64 = 86_400;
-/// Shell line that makes the output directory with the sentinel time, run before the task's
-/// own command when nothing is uploaded. `touch -t` is POSIX (GNU and busybox both have it).
-const SEED_COMMAND: &str =
-    "mkdir -p \"$1\" && touch -t 197001020000 \"$1\" && shift && exec \"$@\"";
-
-/// How the working directory gets into the container, decided from what it holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct Seeding {
-    /// Uploaded through the archive API before the start; when false, the engine creates the
-    /// working directory (`WorkingDir`) and a shell line creates the output directory before
-    /// it execs the task's command.
-    pub upload: bool,
-    /// The output directory starts empty, so its modification time tells whether the run
-    /// wrote to it (a file rewritten in place would not move it).
-    pub outputs_empty: bool,
-}
-
-/// No upload when the working directory holds only the empty output directory and the task's
-/// interpreter is a shell run as the image's (root) user with no entry point of its own: the
-/// shell is then known to exist, and the directories the engine makes as root are writable.
-pub(super) async fn seeding(
-    spec: &CommandSpec,
-    options: &DockerOptions,
-    work_dir: &Path,
-) -> Result<Seeding, RunnerError> {
-    let plain = options.user.is_none()
-        && options.entry_point.is_none()
-        && spec.interpreter.first().is_some_and(|p| is_shell(p));
-    let outputs_empty = entry_names(&work_dir.join(OUTPUT_DIR_NAME))
-        .await?
-        .is_empty();
-    let only_outputs = entry_names(work_dir).await? == [OUTPUT_DIR_NAME];
-    Ok(Seeding {
-        upload: !(plain && outputs_empty && only_outputs),
-        outputs_empty,
-    })
-}
-
-/// The container command when nothing is uploaded: `SHELL -c SEED_COMMAND sh OUTPUT_DIR COMMAND...`.
-pub(super) fn seeded_command(shell: &str, output_dir: &str, command: Vec<String>) -> Vec<String> {
-    let mut seeded = vec![
-        shell.to_owned(),
-        "-c".to_owned(),
-        SEED_COMMAND.to_owned(),
-        "sh".to_owned(),
-        output_dir.to_owned(),
-    ];
-    seeded.extend(command);
-    seeded
-}
-
-fn is_shell(program: &str) -> bool {
-    let name = program.rsplit('/').next().unwrap_or(program);
-    matches!(name, "sh" | "bash" | "ash" | "dash" | "ksh" | "zsh")
-}
-
-async fn entry_names(dir: &Path) -> Result<Vec<String>, RunnerError> {
-    let mut entries = tokio::fs::read_dir(dir)
-        .await
-        .map_err(RunnerError::io(dir))?;
-    let mut names = Vec::new();
-    while let Some(entry) = entries.next_entry().await.map_err(RunnerError::io(dir))? {
-        names.push(entry.file_name().to_string_lossy().into_owned());
-    }
-    Ok(names)
-}
 
 /// Name of the archive downloaded into the working directory, removed once extracted.
 const DOWNLOAD_NAME: &str = ".baton-download.tar";
@@ -149,8 +77,9 @@ pub(super) async fn copy_back(
     unpacked?
 }
 
-/// True when the output directory's time moved off the sentinel: an entry was created,
-/// renamed or removed in it during the run.
+/// True when the output directory's time moved off the sentinel (an entry was created,
+/// renamed or removed in it during the run), or it is gone and was replaced; false when it
+/// does not exist (the run ended before its seeding line made it).
 async fn written(
     docker: &Docker,
     host: &str,
@@ -160,8 +89,7 @@ async fn written(
     let version = docker.client_version();
     let version = format!("{}.{}", version.major_version, version.minor_version);
     let modified = stat::modified(host, &version, id, outputs).await?;
-    // Anything in the first year counts as the sentinel, whatever a clock or zone did to it.
-    Ok(modified.timestamp() >= UNTOUCHED_MTIME + 365 * 86_400)
+    Ok(modified.is_some_and(|time| !is_untouched(time)))
 }
 
 /// Streams the archive of `source` (in the container) to the file `archive_path`, not memory.
@@ -185,30 +113,4 @@ async fn download(
             .map_err(RunnerError::io(archive_path))?;
     }
     file.flush().await.map_err(RunnerError::io(archive_path))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn shells_are_known_by_their_file_name() {
-        assert!(is_shell("/bin/sh"));
-        assert!(is_shell("bash"));
-        assert!(is_shell("/usr/local/bin/zsh"));
-        assert!(!is_shell("python3"));
-        assert!(!is_shell("/bin/shell-tool"));
-    }
-
-    #[test]
-    fn the_seeded_command_makes_the_output_directory_then_execs_the_task_command() {
-        let command = vec!["/bin/sh".to_owned(), "-c".to_owned(), "echo hi".to_owned()];
-        let seeded = seeded_command("/bin/sh", "/baton/work/tr-1/outputs", command);
-        assert_eq!(seeded[..2], ["/bin/sh", "-c"]);
-        assert_eq!(
-            seeded[3..],
-            ["sh", "/baton/work/tr-1/outputs", "/bin/sh", "-c", "echo hi"]
-        );
-        assert!(seeded[2].ends_with("shift && exec \"$@\""));
-    }
 }

@@ -9,6 +9,7 @@ mod copy;
 mod image;
 mod orphans;
 mod removal;
+mod seeding;
 mod stat;
 
 use std::path::Path;
@@ -112,7 +113,7 @@ pub async fn run_with(
     cancel: CancellationToken,
 ) -> Result<CommandOutcome, RunnerError> {
     super::workdir::prepare(spec, work_dir).await?;
-    let seeding = copy::seeding(spec, options, work_dir).await?;
+    let seeding = seeding::decide(docker, spec, options, work_dir).await?;
     let id = container::create(docker, spec, options, work_dir, seeding).await?;
     // Armed until the run is over, so a run dropped half-way (a worker aborting the task) does
     // not leave its container running on.

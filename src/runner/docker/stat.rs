@@ -3,6 +3,8 @@
 //! untouched one is not downloaded: on this engine a stat costs a third of an archive download
 //! (no tar process, no archive), ~35 ms against ~110 ms per task.
 
+use std::time::Duration;
+
 use base64::Engine as _;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
@@ -23,14 +25,20 @@ struct PathStat {
     mtime: DateTime<Utc>,
 }
 
+/// Longest the engine may take to answer, as for bollard's requests.
+const TIMEOUT: Duration = Duration::from_secs(super::REQUEST_TIMEOUT_SECONDS);
+/// Port of a `tcp://` engine address that names none (Docker's plain-HTTP port).
+const DEFAULT_PORT: u16 = 2375;
+
 /// The modification time of `path` in container `id` on the engine at `host`
-/// (`unix:///socket` or `tcp://host:port`), asked with API version `api_version`.
+/// (`unix:///socket` or `tcp://host[:port]`), asked with API version `api_version`; `None`
+/// when the path does not exist.
 pub(super) async fn modified(
     host: &str,
     api_version: &str,
     id: &str,
     path: &str,
-) -> Result<DateTime<Utc>, RunnerError> {
+) -> Result<Option<DateTime<Utc>>, RunnerError> {
     let failed = |reason: String| RunnerError::Docker {
         operation: "stat a path in",
         target: format!("{id}:{path}"),
@@ -41,7 +49,13 @@ pub(super) async fn modified(
         .header(hyper::header::HOST, "docker")
         .body(Empty::<Bytes>::new())
         .map_err(|e| failed(e.to_string()))?;
-    let response = send(host, request).await.map_err(failed)?;
+    let response = tokio::time::timeout(TIMEOUT, send(host, request))
+        .await
+        .map_err(|_| failed(format!("no answer in {} s", TIMEOUT.as_secs())))?
+        .map_err(failed)?;
+    if response.status() == hyper::StatusCode::NOT_FOUND {
+        return Ok(None);
+    }
     if !response.status().is_success() {
         return Err(failed(format!("engine answered {}", response.status())));
     }
@@ -53,7 +67,7 @@ pub(super) async fn modified(
         .decode(header.as_bytes())
         .map_err(|e| failed(e.to_string()))?;
     let stat: PathStat = serde_json::from_slice(&json).map_err(|e| failed(e.to_string()))?;
-    Ok(stat.mtime)
+    Ok(Some(stat.mtime))
 }
 
 /// Sends one request on a fresh HTTP/1 connection to the engine.
@@ -71,9 +85,16 @@ async fn send(
             .strip_prefix("tcp://")
             .or_else(|| host.strip_prefix("http://"))
             .ok_or_else(|| format!("unsupported engine address {host}"))?;
-        let stream = TcpStream::connect(address.trim_end_matches('/'))
-            .await
-            .map_err(|e| e.to_string())?;
+        let address = address.trim_end_matches('/');
+        let stream = if address
+            .rsplit_once(':')
+            .is_some_and(|(_, port)| port.parse::<u16>().is_ok())
+        {
+            TcpStream::connect(address).await
+        } else {
+            TcpStream::connect((address, DEFAULT_PORT)).await
+        }
+        .map_err(|e| e.to_string())?;
         exchange(TokioIo::new(stream), request).await
     }
 }
