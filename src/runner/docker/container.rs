@@ -101,7 +101,7 @@ fn config(
     labels.insert(DELETE_LABEL.to_owned(), options.delete.to_string());
     let mut cmd = spec.interpreter.clone();
     cmd.push(spec.script());
-    if !seeding.upload {
+    if seeding.seeded {
         cmd = seeding::seeded_command(&spec.interpreter[0], &paths.output_dir, cmd);
     }
     let host_config = HostConfig {

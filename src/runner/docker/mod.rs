@@ -113,8 +113,16 @@ pub async fn run_with(
     cancel: CancellationToken,
 ) -> Result<CommandOutcome, RunnerError> {
     super::workdir::prepare(spec, work_dir).await?;
-    let seeding = seeding::decide(docker, spec, options, work_dir).await?;
-    let id = container::create(docker, spec, options, work_dir, seeding).await?;
+    let plan = seeding::plan(spec, options, work_dir).await?;
+    // The image's user decides the upload; asked while the container is created, not before.
+    let root_user =
+        async { plan.seeded && seeding::image_runs_as_root(docker, &options.image).await };
+    let (id, root_user) = tokio::join!(
+        container::create(docker, spec, options, work_dir, plan),
+        root_user
+    );
+    let id = id?;
+    let seeding = plan.with_root_user(root_user);
     // Armed until the run is over, so a run dropped half-way (a worker aborting the task) does
     // not leave its container running on.
     let guard = RemoveOnDrop {

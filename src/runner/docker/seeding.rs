@@ -21,19 +21,33 @@ use crate::runner::workdir::OUTPUT_DIR_NAME;
 pub(super) const UNTOUCHED_MTIME: i64 = 86_400;
 /// Makes the output directory with the sentinel time, then execs the task's command (so the
 /// task's interpreter is PID 1). The directory is `$1`, never spliced into the script text.
-/// `touch -t` is POSIX (GNU and busybox both have it).
-const SEED_COMMAND: &str =
-    "mkdir -p \"$1\" && TZ=UTC0 touch -t 197001020000 \"$1\" && shift && exec \"$@\"";
+/// `touch -t` is POSIX (GNU and busybox both have it). When the working directory was uploaded
+/// after all (the image's user is not root) the directory exists with the sentinel already, and
+/// that user may not set its time: so a failing `touch` is ignored, a failing `mkdir` is not.
+const SEED_COMMAND: &str = "mkdir -p \"$1\" && { TZ=UTC0 touch -t 197001020000 \"$1\" 2>/dev/null || :; } && shift && exec \"$@\"";
 
-/// How the working directory gets into the container, decided from what it holds.
+/// How the working directory gets into the container.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct Seeding {
-    /// Uploaded through the archive API before the start; when false, the engine creates the
-    /// working directory and [`seeded_command`] the output directory.
+    /// The container runs [`seeded_command`] first, so it needs no upload to get its output
+    /// directory as long as it runs as root.
+    pub seeded: bool,
+    /// Uploaded through the archive API before the start.
     pub upload: bool,
     /// The output directory starts empty, so its modification time tells whether the run
     /// wrote to it (a file rewritten in place would not move it).
     pub outputs_empty: bool,
+}
+
+impl Seeding {
+    /// Settles the upload once the image's user is known (looked up while the container is
+    /// created): a seeded container run as root needs none.
+    pub(super) fn with_root_user(self, root: bool) -> Seeding {
+        Seeding {
+            upload: !(self.seeded && root),
+            ..self
+        }
+    }
 }
 
 /// True when `time` is the sentinel the output directory was given before the run.
@@ -41,12 +55,10 @@ pub(super) fn is_untouched(time: DateTime<Utc>) -> bool {
     time.timestamp() == UNTOUCHED_MTIME && time.timestamp_subsec_nanos() == 0
 }
 
-/// No upload when the working directory holds only the empty output directory, the task's
-/// interpreter is a shell (so a shell exists to run the seeding line) and the container runs
-/// as root with no entry point of its own: directories the engine makes are root's, so a
-/// non-root user (`user`, or the image's `USER`) could not make the output directory in them.
-pub(super) async fn decide(
-    docker: &Docker,
+/// Seeded (no upload needed) when the working directory holds only the empty output
+/// directory, the task's interpreter is a shell (so a shell exists to run the seeding line)
+/// and no entry point or user is set; `upload` is provisional until [`Seeding::with_root_user`].
+pub(super) async fn plan(
     spec: &CommandSpec,
     options: &DockerOptions,
     work_dir: &Path,
@@ -55,10 +67,10 @@ pub(super) async fn decide(
         .await?
         .is_empty();
     let bare = outputs_empty && entry_names(work_dir).await? == [OUTPUT_DIR_NAME];
-    let upload =
-        !(bare && plain(spec, options) && image_runs_as_root(docker, &options.image).await);
+    let seeded = bare && plain(spec, options);
     Ok(Seeding {
-        upload,
+        seeded,
+        upload: !seeded,
         outputs_empty,
     })
 }
@@ -73,8 +85,9 @@ fn plain(spec: &CommandSpec, options: &DockerOptions) -> bool {
 }
 
 /// True when the engine has the image and its `USER` is root (unset, `root` or `0`, with or
-/// without a root group); false when it cannot tell (a missing image is pulled at create).
-async fn image_runs_as_root(docker: &Docker, image: &str) -> bool {
+/// without a root group): directories the engine makes are root's, so only root can make the
+/// output directory in them. False when it cannot tell (a missing image is pulled at create).
+pub(super) async fn image_runs_as_root(docker: &Docker, image: &str) -> bool {
     let Ok(inspected) = docker.inspect_image(image).await else {
         return false;
     };
