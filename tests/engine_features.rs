@@ -469,6 +469,29 @@ async fn a_toggled_webhook_answers_not_found_until_toggled_on_again() {
     assert!(!call().await, "toggled off again: not found");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_webhook_key_shared_by_triggers_is_answered_by_the_first_enabled_one() {
+    let target = "id: shared\nnamespace: features\ntasks:\n  - id: log\n    type: io.kestra.plugin.core.log.Log\n    message: hook\ntriggers:\n  - id: off\n    type: io.kestra.plugin.core.trigger.Webhook\n    key: s3cret\n    disabled: true\n  - id: on\n    type: io.kestra.plugin.core.trigger.Webhook\n    key: s3cret\n";
+    let (_dir, store, registry, _engine) = deployed(&[("flows/features/shared.yaml", target)]).await;
+    let launcher: Arc<dyn Launcher> = Arc::new(StoreLauncher::new(store.clone(), registry.clone()));
+    let outcome = webhook::handle(
+        &registry,
+        store.as_ref(),
+        &launcher,
+        "features",
+        "shared",
+        "s3cret",
+        WebhookCall::default(),
+    )
+    .await
+    .expect("handled");
+    let WebhookOutcome::Started { execution, .. } = outcome else {
+        panic!("the enabled trigger answers: {outcome:?}");
+    };
+    let trigger = execution.trigger.expect("trigger recorded");
+    assert_eq!(trigger["id"], json!("on"), "{trigger}");
+}
+
 /// The content of a stored `kestra:///` file of the harness.
 fn stored(h: &Harness, uri: &Value) -> String {
     let rel = uri.as_str().expect("uri").trim_start_matches("kestra:///");
