@@ -95,3 +95,64 @@ async fn recover_one(inner: &Arc<Inner>, old: &Execution) -> Result<bool, Engine
     super::commands::retry_as_new(inner, old).await?;
     Ok(true)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::record_retry_id;
+    use crate::engine::driver::{Engine, EngineConfig, commands};
+    use crate::engine::{StoreFlowResolver, flow_identity};
+    use crate::store::model::{Execution, NewRevision, State};
+    use crate::store::{ExecutionFilter, Page, Store, open_store};
+    use crate::template::Renderer;
+
+    const FLOW: &str = "id: again\nnamespace: unit\ntasks:\n  - id: log\n    type: io.kestra.plugin.core.log.Log\n    message: hi\n";
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn creating_the_same_retry_twice_returns_the_existing_one() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let url = format!("sqlite://{}", dir.path().join("b.db").display());
+        let store: Arc<dyn Store> = open_store(&url).await.expect("store");
+        let (namespace, id) = flow_identity(FLOW).expect("identity");
+        let revision = NewRevision {
+            namespace,
+            id,
+            source: FLOW.into(),
+            commit: None,
+            path: None,
+            author: None,
+        };
+        let deployed = store.deploy_revision(revision).await.expect("deploy");
+        let resolver = Arc::new(StoreFlowResolver::new(Arc::clone(&store)));
+        let config = EngineConfig {
+            data_dir: dir.path().join("data"),
+            ..EngineConfig::default()
+        };
+        let engine = Engine::new(Arc::clone(&store), Renderer::new(), resolver, config);
+        let mut old = Execution::new("unit", "again", deployed.revision, chrono::Utc::now());
+        old.state = State::Retried;
+        record_retry_id(&mut old);
+        store.create_execution(&old).await.expect("stored");
+
+        let first = commands::retry_as_new(&engine.inner, &old)
+            .await
+            .expect("created");
+        // A recovery racing the process that stored RETRIED: the id is taken already.
+        let second = commands::retry_as_new(&engine.inner, &old)
+            .await
+            .expect("the existing retry, not a conflict");
+        assert_eq!(second.id, first.id);
+        let stored = store.execution(&first.id).await.expect("read").expect("stored");
+        assert_eq!(second.created, stored.created, "the stored one, not a new one");
+        let filter = ExecutionFilter {
+            flow_id: Some("again".into()),
+            ..ExecutionFilter::default()
+        };
+        let all = store
+            .search_executions(&filter, Page::first(10))
+            .await
+            .expect("search");
+        assert_eq!(all.len(), 2, "the RETRIED execution and one retry");
+    }
+}
