@@ -244,7 +244,10 @@ async fn recovering_retries_goes_on_past_one_that_fails() {
     let broken = undone_retry(&first, "nosuchflow", "never-created", 2);
     h.store.create_execution(&broken).await.expect("stored");
     let retried = with_loop(&h.engine, all_terminal(&h.store, "renewlater", 4)).await;
-    let retry = retried.iter().find(|e| e.id == good).expect("retry created");
+    let retry = retried
+        .iter()
+        .find(|e| e.id == good)
+        .expect("retry created");
     assert_eq!(retry.original_id.as_deref(), Some(orphan.id.as_str()));
 }
 
@@ -270,7 +273,10 @@ async fn a_running_engine_creates_undone_retries_without_a_restart() {
         all_terminal(&h.store, "renewlater", 4).await
     })
     .await;
-    let retry = retried.iter().find(|e| e.id == good).expect("retry created");
+    let retry = retried
+        .iter()
+        .find(|e| e.id == good)
+        .expect("retry created");
     assert_eq!(retry.original_id.as_deref(), Some(orphan.id.as_str()));
 }
 
@@ -472,7 +478,8 @@ async fn a_toggled_webhook_answers_not_found_until_toggled_on_again() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_webhook_key_shared_by_triggers_is_answered_by_the_first_enabled_one() {
     let target = "id: shared\nnamespace: features\ntasks:\n  - id: log\n    type: io.kestra.plugin.core.log.Log\n    message: hook\ntriggers:\n  - id: off\n    type: io.kestra.plugin.core.trigger.Webhook\n    key: s3cret\n    disabled: true\n  - id: on\n    type: io.kestra.plugin.core.trigger.Webhook\n    key: s3cret\n";
-    let (_dir, store, registry, _engine) = deployed(&[("flows/features/shared.yaml", target)]).await;
+    let (_dir, store, registry, _engine) =
+        deployed(&[("flows/features/shared.yaml", target)]).await;
     let launcher: Arc<dyn Launcher> = Arc::new(StoreLauncher::new(store.clone(), registry.clone()));
     let outcome = webhook::handle(
         &registry,

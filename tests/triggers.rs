@@ -687,16 +687,30 @@ async fn the_store_launcher_checks_types_and_defaults_inputs_as_the_mode_says() 
     let started = start(Inputs::Checked(given(json!({"who": "Ann", "x": 1}))))
         .await
         .expect("starts");
-    assert_eq!(started.inputs, json!({"who": "Ann", "n": 5}), "defaulted, undeclared dropped");
+    assert_eq!(
+        started.inputs,
+        json!({"who": "Ann", "n": 5}),
+        "defaulted, undeclared dropped"
+    );
     let stored = d.store.execution(&started.id).await.expect("read");
     assert_eq!(stored.expect("stored").inputs, started.inputs);
 
     let refused = start(Inputs::Checked(given(json!({"who": "Ann", "n": "many"})))).await;
-    assert!(matches!(refused, Err(TriggerError::Inputs(_))), "{refused:?}");
+    assert!(
+        matches!(refused, Err(TriggerError::Inputs(_))),
+        "{refused:?}"
+    );
     let refused = start(Inputs::Checked(Map::new())).await;
-    assert!(matches!(refused, Err(TriggerError::Inputs(_))), "{refused:?}");
+    assert!(
+        matches!(refused, Err(TriggerError::Inputs(_))),
+        "{refused:?}"
+    );
     let as_given = start(Inputs::AsGiven(Map::new())).await.expect("starts");
-    assert_eq!(as_given.inputs, json!({"n": 5}), "a missing required input stays unset");
+    assert_eq!(
+        as_given.inputs,
+        json!({"n": 5}),
+        "a missing required input stays unset"
+    );
     let all = d
         .store
         .search_executions(&ExecutionFilter::default(), Page::first(10))

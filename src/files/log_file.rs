@@ -104,7 +104,9 @@ mod tests {
     #[test]
     fn lines_are_appended_to_the_attempts_file() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let file = FileStore::new(dir.path()).log_file(&key(), 2).expect("named");
+        let file = FileStore::new(dir.path())
+            .log_file(&key(), 2)
+            .expect("named");
         assert!(file.uri.ends_with("/attempt-2.log"), "{}", file.uri);
         assert!(!file.written());
         file.append([line("one")]).expect("appended");

@@ -77,7 +77,9 @@ pub(crate) async fn run_claimed(shared: &Shared, claimed: TaskRun, handle: RunHa
         .await
         .unwrap_or(false)
     {
-        result.outputs.insert("logFile".into(), Value::String(file.uri));
+        result
+            .outputs
+            .insert("logFile".into(), Value::String(file.uri));
     }
     if handle.is_abandoned() {
         tracing::warn!(task_run_id = %claimed.id, "result not reported: the task run was abandoned");
@@ -219,7 +221,10 @@ mod tests {
             },
         };
         let destination = destination(&FileStore::new(dir.path()), &invocation, 0);
-        assert!(matches!(destination, Destination::Refused(_)), "{destination:?}");
+        assert!(
+            matches!(destination, Destination::Refused(_)),
+            "{destination:?}"
+        );
         let origin = LogOrigin {
             execution_id: execution.id.clone(),
             task_run_id: "tr".into(),

@@ -106,11 +106,7 @@ async fn lease_of(
 }
 
 /// The verdict on a container of this store's workers, given its task run's lease.
-fn judge(
-    container: &BatonContainer,
-    lease: Option<&TaskRunLease>,
-    now: DateTime<Utc>,
-) -> Verdict {
+fn judge(container: &BatonContainer, lease: Option<&TaskRunLease>, now: DateTime<Utc>) -> Verdict {
     let Some(lease) = lease else {
         return Verdict::Remove("task run unknown to the store");
     };

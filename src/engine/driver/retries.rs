@@ -143,8 +143,15 @@ mod tests {
             .await
             .expect("the existing retry, not a conflict");
         assert_eq!(second.id, first.id);
-        let stored = store.execution(&first.id).await.expect("read").expect("stored");
-        assert_eq!(second.created, stored.created, "the stored one, not a new one");
+        let stored = store
+            .execution(&first.id)
+            .await
+            .expect("read")
+            .expect("stored");
+        assert_eq!(
+            second.created, stored.created,
+            "the stored one, not a new one"
+        );
         let filter = ExecutionFilter {
             flow_id: Some("again".into()),
             ..ExecutionFilter::default()
