@@ -48,6 +48,7 @@ async fn main() {
     let config = EngineConfig {
         data_dir: dir.path().join("data"),
         poll_interval: Duration::from_millis(100),
+        ..EngineConfig::default()
     };
     let engine = Engine::new(Arc::clone(&store), Renderer::new(), resolver, config);
 

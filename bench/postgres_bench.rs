@@ -133,6 +133,7 @@ async fn run(url: &str, bin: &str, dir: &std::path::Path) {
     let config = EngineConfig {
         data_dir: dir.join("data"),
         poll_interval: Duration::from_millis(100),
+        ..EngineConfig::default()
     };
     let engine = Engine::new(Arc::clone(&store), Renderer::new(), resolver, config);
     let stop_engine = tokio_util::sync::CancellationToken::new();

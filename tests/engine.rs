@@ -102,6 +102,7 @@ pub fn engine_on(store: &Arc<dyn Store>, data: &Path) -> Engine {
     let config = EngineConfig {
         data_dir: data.join("data"),
         poll_interval: Duration::from_millis(20),
+        ..EngineConfig::default()
     };
     Engine::new(Arc::clone(store), Renderer::new(), resolver, config)
 }

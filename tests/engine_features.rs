@@ -205,6 +205,103 @@ async fn a_retry_a_crash_left_undone_is_created_once_when_an_engine_starts() {
     assert_eq!(executions_of(&h.store, "renewcrash").await.len(), 4);
 }
 
+/// A RETRIED execution of flow `flow` whose recorded retry `retry_id` was never created, with
+/// its creation date `created`.
+fn undone_retry(first: &Execution, flow: &str, retry_id: &str, created: i64) -> Execution {
+    let mut orphan = first.clone();
+    orphan.id = uuid::Uuid::now_v7().to_string();
+    orphan.flow_id = flow.to_owned();
+    orphan.created = first.created + chrono::TimeDelta::milliseconds(created);
+    orphan.variables["$baton"]["retryId"] = json!(retry_id);
+    orphan
+}
+
+/// Runs `engine`'s loop while `body` runs.
+async fn with_loop<T>(engine: &Engine, body: impl std::future::Future<Output = T>) -> T {
+    let stop = tokio_util::sync::CancellationToken::new();
+    let running = tokio::spawn({
+        let (stop, engine) = (stop.clone(), engine.clone());
+        async move { engine.run(stop).await }
+    });
+    let out = body.await;
+    stop.cancel();
+    running.await.expect("engine loop ends");
+    out
+}
+
+const RENEW_LATER: &str = "id: renewlater\nnamespace: features\nretry:\n  type: constant\n  behavior: CREATE_NEW_EXECUTION\n  maxAttempts: 2\n  interval: PT0.1S\ntasks:\n  - id: fail\n    type: io.kestra.plugin.core.execution.Fail\n";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn recovering_retries_goes_on_past_one_that_fails() {
+    let h = Harness::new().await;
+    let (first, _) = h.run(RENEW_LATER, json!({})).await;
+    all_terminal(&h.store, "renewlater", 2).await;
+    // The newer one's flow is gone, so its retry cannot be created; it is looked at first and
+    // must not keep the other from being created (the next recovery is minutes away).
+    let good = uuid::Uuid::now_v7().to_string();
+    let orphan = undone_retry(&first, "renewlater", &good, 1);
+    h.store.create_execution(&orphan).await.expect("stored");
+    let broken = undone_retry(&first, "nosuchflow", "never-created", 2);
+    h.store.create_execution(&broken).await.expect("stored");
+    let retried = with_loop(&h.engine, all_terminal(&h.store, "renewlater", 4)).await;
+    let retry = retried
+        .iter()
+        .find(|e| e.id == good)
+        .expect("retry created");
+    assert_eq!(retry.original_id.as_deref(), Some(orphan.id.as_str()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_running_engine_creates_undone_retries_without_a_restart() {
+    let h = Harness::new().await;
+    let resolver = Arc::new(baton::engine::StoreFlowResolver::new(Arc::clone(&h.store)));
+    let config = EngineConfig {
+        data_dir: h._dir.path().join("data"),
+        poll_interval: Duration::from_millis(20),
+        retry_recovery: Duration::from_millis(200),
+    };
+    let engine = Engine::new(Arc::clone(&h.store), Renderer::new(), resolver, config);
+    let (first, _) = h.run(RENEW_LATER, json!({})).await;
+    all_terminal(&h.store, "renewlater", 2).await;
+    let good = uuid::Uuid::now_v7().to_string();
+    let orphan = undone_retry(&first, "renewlater", &good, 1);
+    let retried = with_loop(&engine, async {
+        // Left undone while the loop runs (as a failed creation is): the recovery at its start
+        // cannot have seen it.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        h.store.create_execution(&orphan).await.expect("stored");
+        all_terminal(&h.store, "renewlater", 4).await
+    })
+    .await;
+    let retry = retried
+        .iter()
+        .find(|e| e.id == good)
+        .expect("retry created");
+    assert_eq!(retry.original_id.as_deref(), Some(orphan.id.as_str()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn following_retries_reads_the_recorded_retry() {
+    let h = Harness::new().await;
+    let flow = "id: follow\nnamespace: features\ntasks:\n  - id: fail\n    type: io.kestra.plugin.core.execution.Fail\n";
+    let (done, _) = h.run(flow, json!({})).await;
+    // A retry the flow's executions would not reveal (no `originalId` tying it to `old`):
+    // only its recorded id leads to it.
+    let mut old = done.clone();
+    old.id = uuid::Uuid::now_v7().to_string();
+    old.state = State::Retried;
+    old.variables = json!({"$baton": {"retryId": done.id}});
+    let followed = tokio::time::timeout(
+        Duration::from_secs(5),
+        h.engine.follow_retries(old.clone(), |_, _| {}),
+    )
+    .await
+    .expect("found at once, not after polling a search")
+    .expect("followed");
+    assert_eq!(followed.id, done.id);
+    assert_eq!(followed.state, State::Failed);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn resume_task_fails_clearly_on_an_execution_that_is_not_paused() {
     let h = Harness::new().await;
@@ -267,6 +364,7 @@ async fn deployed(
         EngineConfig {
             data_dir: dir.path().join("data"),
             poll_interval: Duration::from_millis(20),
+            ..EngineConfig::default()
         },
     );
     (dir, store, registry, engine)
@@ -375,6 +473,30 @@ async fn a_toggled_webhook_answers_not_found_until_toggled_on_again() {
     assert!(call().await, "toggled on: starts an execution");
     toggle(false).await;
     assert!(!call().await, "toggled off again: not found");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_webhook_key_shared_by_triggers_is_answered_by_the_first_enabled_one() {
+    let target = "id: shared\nnamespace: features\ntasks:\n  - id: log\n    type: io.kestra.plugin.core.log.Log\n    message: hook\ntriggers:\n  - id: off\n    type: io.kestra.plugin.core.trigger.Webhook\n    key: s3cret\n    disabled: true\n  - id: on\n    type: io.kestra.plugin.core.trigger.Webhook\n    key: s3cret\n";
+    let (_dir, store, registry, _engine) =
+        deployed(&[("flows/features/shared.yaml", target)]).await;
+    let launcher: Arc<dyn Launcher> = Arc::new(StoreLauncher::new(store.clone(), registry.clone()));
+    let outcome = webhook::handle(
+        &registry,
+        store.as_ref(),
+        &launcher,
+        "features",
+        "shared",
+        "s3cret",
+        WebhookCall::default(),
+    )
+    .await
+    .expect("handled");
+    let WebhookOutcome::Started { execution, .. } = outcome else {
+        panic!("the enabled trigger answers: {outcome:?}");
+    };
+    let trigger = execution.trigger.expect("trigger recorded");
+    assert_eq!(trigger["id"], json!("on"), "{trigger}");
 }
 
 /// The content of a stored `kestra:///` file of the harness.

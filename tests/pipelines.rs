@@ -196,6 +196,7 @@ impl Pipeline {
         let config = EngineConfig {
             data_dir: data_dir.clone(),
             poll_interval: Duration::from_millis(20),
+            ..EngineConfig::default()
         };
         let engine = Engine::new(Arc::clone(&store), Renderer::new(), resolver, config);
         let files = FileStore::new(&data_dir);

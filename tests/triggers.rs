@@ -671,3 +671,50 @@ async fn kestra_multiple_condition_fires_once_both_upstreams_succeeded() {
     );
     cancel.cancel();
 }
+
+#[tokio::test]
+async fn the_store_launcher_checks_types_and_defaults_inputs_as_the_mode_says() {
+    use baton::engine::inputs::Inputs;
+    use baton::trigger::TriggerError;
+    use serde_json::{Map, Value, json};
+    let flow = "id: typed\nnamespace: sched\ninputs:\n  - id: who\n    type: STRING\n  - id: n\n    type: INT\n    defaults: 5\ntasks:\n  - id: log\n    type: io.kestra.plugin.core.log.Log\n    message: hi\n";
+    let db = tempfile::tempdir().expect("tempdir");
+    let d = deploy(&db.path().join("b.db"), &[("flows/sched/typed.yaml", flow)]).await;
+    let launcher = StoreLauncher::new(d.store.clone(), d.registry.clone());
+    let given = |value: Value| value.as_object().cloned().unwrap_or_else(Map::new);
+    let start = |inputs: Inputs| launcher.start("sched", "typed", inputs, Vec::new(), None);
+
+    let started = start(Inputs::Checked(given(json!({"who": "Ann", "x": 1}))))
+        .await
+        .expect("starts");
+    assert_eq!(
+        started.inputs,
+        json!({"who": "Ann", "n": 5}),
+        "defaulted, undeclared dropped"
+    );
+    let stored = d.store.execution(&started.id).await.expect("read");
+    assert_eq!(stored.expect("stored").inputs, started.inputs);
+
+    let refused = start(Inputs::Checked(given(json!({"who": "Ann", "n": "many"})))).await;
+    assert!(
+        matches!(refused, Err(TriggerError::Inputs(_))),
+        "{refused:?}"
+    );
+    let refused = start(Inputs::Checked(Map::new())).await;
+    assert!(
+        matches!(refused, Err(TriggerError::Inputs(_))),
+        "{refused:?}"
+    );
+    let as_given = start(Inputs::AsGiven(Map::new())).await.expect("starts");
+    assert_eq!(
+        as_given.inputs,
+        json!({"n": 5}),
+        "a missing required input stays unset"
+    );
+    let all = d
+        .store
+        .search_executions(&ExecutionFilter::default(), Page::first(10))
+        .await
+        .expect("search");
+    assert_eq!(all.len(), 2, "refused starts store nothing");
+}

@@ -7,8 +7,10 @@
 
 mod error;
 mod key;
+mod log_file;
 mod store;
 
 pub use error::FileError;
 pub use key::{FileKey, URI_SCHEME};
+pub use log_file::{LogFile, LogFileLine};
 pub use store::FileStore;

@@ -147,35 +147,43 @@ impl FileStore {
     /// Resolves `uri` under the root, refusing any existing component that is a symlink (it
     /// could lead outside the root); with `must_exist`, the file itself must be a regular file.
     async fn path_for(&self, uri: &str, must_exist: bool) -> Result<PathBuf, FileError> {
-        let segments = uri_segments(uri)?;
-        let mut path = self.root.clone();
-        let last = segments.len().saturating_sub(1);
-        for (index, segment) in segments.iter().enumerate() {
-            path.push(segment);
-            match tokio::fs::symlink_metadata(&path).await {
-                Ok(meta) if meta.file_type().is_symlink() => {
-                    return Err(FileError::Escapes {
-                        value: uri.to_owned(),
-                        reason: "symlink in stored path",
-                    });
-                }
-                Ok(meta) if must_exist && index == last && !meta.is_file() => {
+        let (root, uri) = (self.root.clone(), uri.to_owned());
+        tokio::task::spawn_blocking(move || checked_path(&root, &uri, must_exist))
+            .await
+            .map_err(|error| FileError::io(&self.root)(std::io::Error::other(error)))?
+    }
+}
+
+/// [`FileStore::path_for`], blocking: for callers already off the async threads.
+pub(super) fn checked_path(root: &Path, uri: &str, must_exist: bool) -> Result<PathBuf, FileError> {
+    let segments = uri_segments(uri)?;
+    let mut path = root.to_path_buf();
+    let last = segments.len().saturating_sub(1);
+    for (index, segment) in segments.iter().enumerate() {
+        path.push(segment);
+        match std::fs::symlink_metadata(&path) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                return Err(FileError::Escapes {
+                    value: uri.to_owned(),
+                    reason: "symlink in stored path",
+                });
+            }
+            Ok(meta) if must_exist && index == last && !meta.is_file() => {
+                return Err(FileError::NotFound {
+                    uri: uri.to_owned(),
+                });
+            }
+            Ok(_) => {}
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                if must_exist {
                     return Err(FileError::NotFound {
                         uri: uri.to_owned(),
                     });
                 }
-                Ok(_) => {}
-                Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-                    if must_exist {
-                        return Err(FileError::NotFound {
-                            uri: uri.to_owned(),
-                        });
-                    }
-                    break;
-                }
-                Err(error) => return Err(FileError::io(path)(error)),
+                break;
             }
+            Err(error) => return Err(FileError::io(path)(error)),
         }
-        Ok(self.root.join(segments.join("/")))
     }
+    Ok(root.join(segments.join("/")))
 }

@@ -1,5 +1,6 @@
 //! `TriggerError`: why a trigger could not fire or answer.
 
+use crate::engine::inputs::InputError;
 use crate::store::StoreError;
 
 /// A trigger that could not start or follow an execution.
@@ -11,7 +12,10 @@ pub enum TriggerError {
     /// The execution vanished.
     #[error("execution {0} not found")]
     ExecutionNotFound(String),
-    /// The engine refused to start or follow the execution (invalid inputs...).
+    /// The inputs do not fit the flow's declarations: nothing started.
+    #[error(transparent)]
+    Inputs(#[from] InputError),
+    /// The engine refused to start or follow the execution.
     #[error("engine: {0}")]
     Engine(String),
     /// A trigger property does not render.

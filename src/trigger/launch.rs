@@ -20,8 +20,9 @@ use super::TriggerError;
 /// Starts executions of live flows.
 #[async_trait]
 pub trait Launcher: Send + Sync {
-    /// Starts an execution of the live revision of `namespace.flow_id`, its inputs checked
-    /// as `inputs` says.
+    /// Starts an execution of the live revision of `namespace.flow_id`, its inputs checked,
+    /// typed and defaulted against the flow's declarations as `inputs` says (every launcher
+    /// does, before anything is stored: inputs that do not fit start nothing).
     async fn start(
         &self,
         namespace: &str,
@@ -49,8 +50,8 @@ impl StoreLauncher {
 
 #[async_trait]
 impl Launcher for StoreLauncher {
-    /// The inputs are recorded as given, whatever the mode: the engine that runs the execution
-    /// works from the stored values.
+    /// The inputs are checked here, against the live revision, as the engine does at a start:
+    /// the engine that runs the execution works from the stored values as they are.
     async fn start(
         &self,
         namespace: &str,
@@ -68,7 +69,7 @@ impl Launcher for StoreLauncher {
                 })?;
         let mut execution = Execution::new(namespace, flow_id, live.revision.revision, Utc::now());
         execution.commit = live.revision.commit.clone();
-        execution.inputs = Value::Object(inputs.into_given());
+        execution.inputs = Value::Object(inputs.resolve(&live.flow.inputs)?);
         execution.variables = Value::Object(live.flow.variables.clone());
         execution.labels = labels;
         execution.trigger = trigger;
@@ -121,6 +122,7 @@ fn engine_error(e: crate::engine::EngineError) -> TriggerError {
             flow_id: id,
         },
         EngineError::ExecutionNotFound(id) => TriggerError::ExecutionNotFound(id),
+        EngineError::Input(e) => TriggerError::Inputs(e),
         EngineError::Store(e) => TriggerError::Store(e),
         other => TriggerError::Engine(other.to_string()),
     }

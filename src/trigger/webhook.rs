@@ -64,18 +64,23 @@ pub async fn handle(
     else {
         return Ok(WebhookOutcome::NotFound);
     };
-    let found = live.flow.triggers.iter().find_map(|t| match &t.kind {
+    let matching = live.flow.triggers.iter().filter_map(|t| match &t.kind {
         TriggerKind::Webhook(w) if bool::from(w.key.as_bytes().ct_eq(key.as_bytes())) => {
             Some((t, w))
         }
         _ => None,
     });
+    // Several triggers may share a key: the first one enabled (in YAML or by a toggle) answers.
+    let mut found = None;
+    for (trigger, webhook) in matching {
+        if toggle::is_enabled(store, namespace, flow_id, trigger).await? {
+            found = Some((trigger, webhook));
+            break;
+        }
+    }
     let Some((trigger, webhook)) = found else {
         return Ok(WebhookOutcome::NotFound);
     };
-    if !toggle::is_enabled(store, namespace, flow_id, trigger).await? {
-        return Ok(WebhookOutcome::NotFound);
-    }
     let variables = trigger_variables(&call);
     let vars = json!({ "trigger": variables });
     let facts = Facts {

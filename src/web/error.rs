@@ -34,7 +34,7 @@ impl From<crate::trigger::TriggerError> for ApiError {
         use crate::trigger::TriggerError as E;
         let status = match &e {
             E::FlowNotFound { .. } | E::ExecutionNotFound(_) => StatusCode::NOT_FOUND,
-            E::Engine(_) | E::Render { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            E::Inputs(_) | E::Engine(_) | E::Render { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             E::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
         ApiError::new(status, e.to_string())

@@ -1,7 +1,6 @@
 //! One claimed task run, from its payload to its completion: the task runs with its log lines
 //! flowing to the store, then its result is written only if the lease is still held.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -38,13 +37,14 @@ pub(crate) async fn run_claimed(shared: &Shared, claimed: TaskRun, handle: RunHa
         attempt: i32::try_from(claimed.attempts.len().saturating_sub(1)).unwrap_or(i32::MAX),
     };
     let invocation = invocation(&claimed);
-    let log_file = invocation
-        .as_ref()
-        .ok()
-        .and_then(|i| log_file(&shared.facilities.files, i, origin.attempt));
-    let destination = log_file.as_ref().map_or(Destination::Store, |(_, path)| {
-        Destination::File(path.clone())
+    let attempt = claimed.attempts.len().saturating_sub(1);
+    let destination = invocation.as_ref().ok().map_or(Destination::Store, |i| {
+        destination(&shared.facilities.files, i, attempt)
     });
+    let log_file = match &destination {
+        Destination::File(file) => Some(file.clone()),
+        _ => None,
+    };
     let (logs, sink) = log_sink::start(Arc::clone(&shared.store), origin, destination);
     let mut result = match invocation {
         Ok(invocation) => {
@@ -69,10 +69,17 @@ pub(crate) async fn run_claimed(shared: &Shared, claimed: TaskRun, handle: RunHa
     }
     drop(logs);
     let _ = sink.await;
-    if let Some((uri, path)) = log_file
-        && path.exists()
+    if let Some(file) = log_file
+        && tokio::task::spawn_blocking({
+            let file = file.clone();
+            move || file.written()
+        })
+        .await
+        .unwrap_or(false)
     {
-        result.outputs.insert("logFile".into(), Value::String(uri));
+        result
+            .outputs
+            .insert("logFile".into(), Value::String(file.uri));
     }
     if handle.is_abandoned() {
         tracing::warn!(task_run_id = %claimed.id, "result not reported: the task run was abandoned");
@@ -81,17 +88,21 @@ pub(crate) async fn run_claimed(shared: &Shared, claimed: TaskRun, handle: RunHa
     complete(shared, claimed, result).await;
 }
 
-/// With `logToFile`: the URI and path of the attempt's log file (named as the engine names
-/// those of the tasks it runs itself, `attempt-<n>.log`).
-fn log_file(files: &FileStore, invocation: &Invocation, attempt: i32) -> Option<(String, PathBuf)> {
+/// Where the task run's lines go: with `logToFile`, the attempt's log file (named as the
+/// engine names those of the tasks it runs itself); the table otherwise, or with the reason
+/// when the file cannot even be named.
+fn destination(files: &FileStore, invocation: &Invocation, attempt: usize) -> Destination {
     if invocation.task.get("logToFile").and_then(Value::as_bool) != Some(true) {
-        return None;
+        return Destination::Store;
     }
-    let uri = files
-        .uri(&invocation.key, &format!("attempt-{attempt}.log"))
-        .ok()?;
-    let path = files.root.join(uri.trim_start_matches("kestra:///"));
-    Some((uri, path))
+    match files.log_file(&invocation.key, attempt) {
+        Ok(file) => Destination::File(file),
+        Err(error) => {
+            tracing::warn!(task_run_id = %invocation.key.task_run_id, %error,
+                "no log file for a logToFile task: its lines go to the log table");
+            Destination::Refused(error.to_string())
+        }
+    }
 }
 
 /// The task run's payload as an invocation.
@@ -179,4 +190,67 @@ fn finish(mut run: TaskRun, result: &TaskResult, worker_id: &str) -> TaskRun {
         Ending::Success | Ending::Warning => None,
     };
     run
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runner::Level as RunnerLevel;
+    use crate::store::LogFilter;
+    use crate::store::model::Execution;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn lines_without_a_log_file_go_to_the_table_with_the_reason() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let url = format!("sqlite://{}", dir.path().join("b.db").display());
+        let store = crate::store::open_store(&url).await.expect("store");
+        let execution = Execution::new("ns", "flow", 1, Utc::now());
+        store.create_execution(&execution).await.expect("stored");
+        let mut task = serde_json::Map::new();
+        task.insert("logToFile".into(), Value::Bool(true));
+        let invocation = Invocation {
+            task,
+            vars: Value::Null,
+            key: FileKey {
+                namespace: "ns".into(),
+                flow_id: "flow".into(),
+                execution_id: execution.id.clone(),
+                task_id: "t".into(),
+                // Not a file name: the log file cannot be named.
+                task_run_id: "..".into(),
+            },
+        };
+        let destination = destination(&FileStore::new(dir.path()), &invocation, 0);
+        assert!(
+            matches!(destination, Destination::Refused(_)),
+            "{destination:?}"
+        );
+        let origin = LogOrigin {
+            execution_id: execution.id.clone(),
+            task_run_id: "tr".into(),
+            task_id: "t".into(),
+            attempt: 0,
+        };
+        let (lines, sink) = log_sink::start(Arc::clone(&store), origin, destination);
+        let line = LogLine {
+            level: RunnerLevel::Info,
+            message: "hello".into(),
+            timestamp: Utc::now(),
+        };
+        lines.send(line).await.expect("sent");
+        drop(lines);
+        sink.await.expect("sink ends");
+        let logs = store
+            .logs(&execution.id, &LogFilter::default())
+            .await
+            .expect("logs");
+        assert_eq!(logs.len(), 1);
+        assert!(
+            logs[0]
+                .message
+                .starts_with("hello (not written to the log file: "),
+            "{}",
+            logs[0].message
+        );
+    }
 }

@@ -4,14 +4,13 @@
 //! With `logToFile` the batches are appended to a file of the file store instead (Kestra's
 //! `outputs.logFile`); a batch the file refuses goes to the store, with the reason.
 
-use std::io::Write as _;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
+use crate::files::{LogFile, LogFileLine};
 use crate::runner::{Level as RunnerLevel, LogLine};
 use crate::store::Store;
 use crate::store::model::{Level, NewLog};
@@ -41,8 +40,11 @@ pub(crate) struct LogOrigin {
 pub(crate) enum Destination {
     /// The log table.
     Store,
-    /// Appended to this file (`logToFile`), one `<time> <LEVEL> <message>` line each.
-    File(PathBuf),
+    /// Appended to this log file (`logToFile`).
+    File(LogFile),
+    /// The log table, each line saying why it is not in its log file (`logToFile` without
+    /// a file).
+    Refused(String),
 }
 
 /// Starts a sink writing to `destination` (lines that cannot go there go to `store`); returns
@@ -91,49 +93,42 @@ impl Sink {
         if batch.is_empty() {
             return;
         }
-        if let Destination::File(path) = &self.destination {
-            let (path, lines) = (path.clone(), std::mem::take(batch));
-            let appended =
-                tokio::task::spawn_blocking(move || append(&path, &lines).map_err(|e| (e, lines)))
-                    .await;
-            match appended {
-                Ok(Ok(())) => return,
-                Ok(Err((error, lines))) => {
-                    *batch = lines;
-                    for log in batch.iter_mut() {
-                        log.message =
-                            format!("{} (not written to the log file: {error})", log.message);
+        match &self.destination {
+            Destination::Store => {}
+            Destination::File(file) => {
+                let (file, lines) = (file.clone(), std::mem::take(batch));
+                let appended = tokio::task::spawn_blocking(move || {
+                    let written = file.append(lines.iter().map(|log| LogFileLine {
+                        timestamp: log.timestamp,
+                        level: log.level,
+                        message: &log.message,
+                    }));
+                    written.map_err(|error| (error, lines))
+                })
+                .await;
+                match appended {
+                    Ok(Ok(())) => return,
+                    Ok(Err((error, lines))) => {
+                        *batch = lines;
+                        not_in_file(batch, &error.to_string());
+                    }
+                    Err(error) => {
+                        tracing::warn!(task_run_id = %self.origin.task_run_id, %error, "log file writer failed");
+                        return;
                     }
                 }
-                Err(error) => {
-                    tracing::warn!(task_run_id = %self.origin.task_run_id, %error, "log file writer failed");
-                    return;
-                }
             }
+            Destination::Refused(reason) => not_in_file(batch, reason),
         }
         write(&self.store, &self.origin, batch).await;
     }
 }
 
-/// Appends the lines to the file, creating it and its directories.
-fn append(path: &std::path::Path, lines: &[NewLog]) -> std::io::Result<()> {
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)?;
+/// Says in each line why it is in the table rather than in its log file.
+fn not_in_file(batch: &mut [NewLog], reason: &str) {
+    for log in batch {
+        log.message = format!("{} (not written to the log file: {reason})", log.message);
     }
-    let mut text = String::new();
-    for log in lines {
-        text.push_str(&format!(
-            "{} {} {}\n",
-            log.timestamp.to_rfc3339(),
-            log.level.as_str(),
-            log.message
-        ));
-    }
-    std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)?
-        .write_all(text.as_bytes())
 }
 
 async fn write(store: &Arc<dyn Store>, origin: &LogOrigin, batch: &mut Vec<NewLog>) {

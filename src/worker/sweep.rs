@@ -1,30 +1,28 @@
 //! The container sweep: which baton containers are orphans, asked of the store rather than of
 //! the clock. A container a worker of this store started (`baton.worker` label naming a
 //! registered worker) is removed, running or not, unless its task run is still `RUNNING` (or
-//! `KILLING`) under an unexpired lease of that same worker, and that worker is alive. Other
+//! `KILLING`) under an unexpired lease of that same worker. The lease alone decides: a worker
+//! whose heartbeat is silent (a database outage, say) still owns its runs until their leases
+//! lapse, and would report a killed container as exit 137 if the sweep took it earlier. Other
 //! containers (another store's workers sharing the engine, or no worker label) are not this
 //! store's to judge; `delete: false` ones are never listed.
 
-use std::collections::HashMap;
+use std::collections::HashSet;
 
 use bollard::Docker;
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, Utc};
 
 use super::error::SweepError;
 use crate::runner::docker::{BatonContainer, deletable_containers, remove_container};
 use crate::store::Store;
-use crate::store::model::{State, TaskRunLease, WorkerInfo};
-
-/// A worker with no heartbeat for this many seconds is taken for dead (as `baton_workers_alive`
-/// does): its containers go even before its leases expire.
-const WORKER_ALIVE_SECONDS: i64 = 60;
+use crate::store::model::{State, TaskRunLease};
 
 /// What one sweep did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Sweep {
     /// Ids of the containers removed.
     pub removed: Vec<String>,
-    /// How many were kept because a live worker still runs their task run.
+    /// How many were kept because their worker still holds their task run's lease.
     pub kept: usize,
     /// The earliest lease expiry among the kept ones: the sweep has work again from then.
     pub next_expiry: Option<DateTime<Utc>>,
@@ -37,7 +35,7 @@ pub struct Sweep {
 enum Verdict {
     /// Not started by a worker of this store: left alone.
     NotOurs,
-    /// Its live owner still runs it, under a lease valid until then.
+    /// Its owner still runs it, under a lease valid until then.
     Keep(DateTime<Utc>),
     /// An orphan, and why.
     Remove(&'static str),
@@ -52,16 +50,16 @@ pub async fn sweep_containers(store: &dyn Store, docker: &Docker) -> Result<Swee
     if containers.iter().all(|c| c.worker_id.is_none()) {
         return Ok(sweep);
     }
-    let workers: HashMap<String, WorkerInfo> = store
+    let workers: HashSet<String> = store
         .workers()
         .await
         .map_err(SweepError::Workers)?
         .into_iter()
-        .map(|worker| (worker.id.clone(), worker))
+        .map(|worker| worker.id)
         .collect();
     for container in &containers {
         let verdict = match lease_of(store, container, &workers).await {
-            Ok(Some(lease)) => judge(container, lease.as_ref(), &workers, Utc::now()),
+            Ok(Some(lease)) => judge(container, lease.as_ref(), Utc::now()),
             Ok(None) => Verdict::NotOurs,
             Err(error) => {
                 tracing::warn!(container = %container.id, task_run_id = %container.task_run_id,
@@ -97,10 +95,10 @@ pub async fn sweep_containers(store: &dyn Store, docker: &Docker) -> Result<Swee
 async fn lease_of(
     store: &dyn Store,
     container: &BatonContainer,
-    workers: &HashMap<String, WorkerInfo>,
+    workers: &HashSet<String>,
 ) -> Result<Option<Option<TaskRunLease>>, crate::store::StoreError> {
     match &container.worker_id {
-        Some(worker) if workers.contains_key(worker) => {
+        Some(worker) if workers.contains(worker) => {
             store.task_run_lease(&container.task_run_id).await.map(Some)
         }
         _ => Ok(None),
@@ -108,12 +106,7 @@ async fn lease_of(
 }
 
 /// The verdict on a container of this store's workers, given its task run's lease.
-fn judge(
-    container: &BatonContainer,
-    lease: Option<&TaskRunLease>,
-    workers: &HashMap<String, WorkerInfo>,
-    now: DateTime<Utc>,
-) -> Verdict {
+fn judge(container: &BatonContainer, lease: Option<&TaskRunLease>, now: DateTime<Utc>) -> Verdict {
     let Some(lease) = lease else {
         return Verdict::Remove("task run unknown to the store");
     };
@@ -132,9 +125,5 @@ fn judge(
     if container.worker_id.as_deref() != Some(holder.worker_id.as_str()) {
         return Verdict::Remove("task run claimed again by another worker");
     }
-    let alive_since = now - TimeDelta::seconds(WORKER_ALIVE_SECONDS);
-    match workers.get(&holder.worker_id) {
-        Some(worker) if worker.last_heartbeat >= alive_since => Verdict::Keep(holder.expires),
-        _ => Verdict::Remove("worker not alive"),
-    }
+    Verdict::Keep(holder.expires)
 }

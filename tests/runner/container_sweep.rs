@@ -1,5 +1,5 @@
 //! The worker's container sweep against the real engine and a real SQLite store: containers
-//! of this store's workers are judged by their task run (state, lease, worker alive), others
+//! of this store's workers are judged by their task run (state, lease holder and expiry), others
 //! are left alone; a running worker sweeps at start and again as soon as a kept container's
 //! lease expires; the containers a worker starts carry its id.
 
@@ -165,22 +165,26 @@ async fn sweep_removes_containers_whose_task_run_has_no_live_owner() {
     w.worker(&live, TimeDelta::zero()).await;
     w.worker(&dead, TimeDelta::minutes(10)).await;
     let (live, dead) = (Some(live.as_str()), Some(dead.as_str()));
-    // To be removed: (a) exited, its task run ended; (b) running, its lease expired; running,
-    // its worker silent for 10 minutes (lease still valid); its task run unknown to the store;
-    // an earlier attempt's, its task run claimed since by another worker.
+    // To be removed: (a) exited, its task run ended; (b) running, its lease expired; its task
+    // run unknown to the store; an earlier attempt's, its task run claimed since by another
+    // worker.
     let run = w.task_run(State::Success).await;
     let ended = w.container(&docker, &run, live, true, "true").await;
     let run = w.claimed(live.unwrap(), Duration::from_millis(1)).await;
     let expired = w.container(&docker, &run, live, true, "sleep 60").await;
-    let run = w.claimed(dead.unwrap(), Duration::from_secs(60)).await;
-    let silent = w.container(&docker, &run, dead, true, "sleep 60").await;
     let unknown = w
         .container(&docker, "no-such-run", live, true, "true")
         .await;
     let run = w.claimed(live.unwrap(), Duration::from_secs(60)).await;
     let reclaimed = w.container(&docker, &run, dead, true, "sleep 60").await;
-    // To be kept: (c) running under a live lease; (d) `delete: false`; another store's
-    // worker's; one not started by a worker (no worker label).
+    // To be kept: (c) running under a live lease; the same with its worker silent for 10
+    // minutes (the lease, not the heartbeat, is the contract: the worker may be cut off from
+    // the store and come back); (d) `delete: false`; another store's worker's; one not
+    // started by a worker (no worker label).
+    let silent_run = w.claimed(dead.unwrap(), Duration::from_secs(60)).await;
+    let silent = w
+        .container(&docker, &silent_run, dead, true, "sleep 60")
+        .await;
     let live_run = w.claimed(live.unwrap(), Duration::from_secs(60)).await;
     let leased = w
         .container(&docker, &live_run, live, true, "sleep 60")
@@ -198,19 +202,25 @@ async fn sweep_removes_containers_whose_task_run_has_no_live_owner() {
         .expect("sweep");
     assert_eq!(
         sorted(sweep.removed.clone()),
-        sorted(vec![ended, expired, silent, unknown, reclaimed]),
+        sorted(vec![ended, expired, unknown, reclaimed]),
         "{sweep:?}"
     );
     assert_eq!(
         w.left(&docker).await,
-        sorted(vec![leased, kept, foreign, unlabelled])
+        sorted(vec![leased, silent, kept, foreign, unlabelled])
     );
-    assert_eq!((sweep.kept, sweep.failed), (1, 0), "{sweep:?}");
-    let lease = w.store.task_run_lease(&live_run).await.expect("lease");
+    assert_eq!((sweep.kept, sweep.failed), (2, 0), "{sweep:?}");
+    let expiry = |run: String| {
+        let store = Arc::clone(&w.store);
+        async move {
+            let lease = store.task_run_lease(&run).await.expect("lease");
+            lease.and_then(|l| l.holder).map(|h| h.expires)
+        }
+    };
+    let first = expiry(silent_run).await.min(expiry(live_run).await);
     assert_eq!(
-        sweep.next_expiry,
-        lease.and_then(|l| l.holder).map(|h| h.expires),
-        "the next sweep is due when the kept container's lease expires"
+        sweep.next_expiry, first,
+        "the next sweep is due when the first kept container's lease expires"
     );
     w.clean(&docker).await;
 }
@@ -237,7 +247,7 @@ async fn a_worker_sweeps_at_start_and_again_when_a_kept_lease_expires() {
     let (crashed, other) = (unique("crashed"), unique("other"));
     w.worker(&crashed, TimeDelta::minutes(10)).await;
     w.worker(&other, TimeDelta::zero()).await;
-    let run = w.claimed(&crashed, Duration::from_secs(60)).await;
+    let run = w.claimed(&crashed, Duration::from_millis(1)).await;
     let orphan = w
         .container(&docker, &run, Some(&crashed), true, "sleep 60")
         .await;
@@ -263,13 +273,15 @@ async fn a_worker_sweeps_at_start_and_again_when_a_kept_lease_expires() {
     }));
 
     gone(&docker, &orphan, Duration::from_secs(10)).await;
-    let went = gone(&docker, &leased, Duration::from_secs(20)).await;
+    let went = gone(&docker, &leased, Duration::from_secs(30)).await;
     assert!(
         went >= before_claim + lease,
         "removed before its lease expired"
     );
+    // Generous: on a loaded machine the sweep's wake-up and the removal can lag; the 60 s
+    // period is what this must beat.
     assert!(
-        went < after_claim + lease + Duration::from_secs(3),
+        went < after_claim + lease + Duration::from_secs(15),
         "removed {:?} after its lease expired, not at the next sweep",
         went - (after_claim + lease)
     );

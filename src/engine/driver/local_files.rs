@@ -221,19 +221,14 @@ impl Drive {
             return;
         };
         let tr = &self.view.task_runs[i];
-        let name = format!("attempt-{}.log", tr.attempts.len().saturating_sub(1));
-        let store = FileStore::new(&self.inner.config.data_dir);
-        let written = store
-            .uri(&self.file_key(tr), &name)
-            .map_err(|e| e.to_string())
-            .and_then(|uri| {
-                let path = store.root.join(uri.trim_start_matches("kestra:///"));
-                append_line(
-                    &path,
-                    &format!("{} {} {message}\n", now.to_rfc3339(), level.as_str()),
-                )
-                .map(|_| uri)
-            });
+        let line = crate::files::LogFileLine {
+            timestamp: now,
+            level,
+            message,
+        };
+        let written = FileStore::new(&self.inner.config.data_dir)
+            .log_file(&self.file_key(tr), tr.attempts.len().saturating_sub(1))
+            .and_then(|file| file.append([line]).map(|()| file.uri));
         match written {
             Ok(uri) => {
                 let tr = &mut self.view.task_runs[i];
@@ -256,17 +251,4 @@ impl Drive {
             }
         }
     }
-}
-
-fn append_line(path: &Path, line: &str) -> Result<(), String> {
-    use std::io::Write as _;
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
-    }
-    std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .and_then(|mut f| f.write_all(line.as_bytes()))
-        .map_err(|e| format!("{}: {e}", path.display()))
 }

@@ -43,6 +43,9 @@ pub struct EngineConfig {
     pub data_dir: PathBuf,
     /// How often waiting executions look at the store (worker results, queues).
     pub poll_interval: Duration,
+    /// How often the engine loop looks for CREATE_NEW_EXECUTION retries left undone (a crash,
+    /// or a creation that failed) and creates them; it also does at its start.
+    pub retry_recovery: Duration,
 }
 
 impl Default for EngineConfig {
@@ -50,6 +53,7 @@ impl Default for EngineConfig {
         EngineConfig {
             data_dir: PathBuf::from("baton-data"),
             poll_interval: Duration::from_millis(100),
+            retry_recovery: Duration::from_secs(600),
         }
     }
 }
@@ -208,26 +212,11 @@ impl Engine {
         mut e: Execution,
         mut on_retry: impl FnMut(&Execution, &Execution),
     ) -> Result<Execution, EngineError> {
-        let root = e.original_id.clone().unwrap_or(e.id.clone());
-        let filter = crate::store::ExecutionFilter {
-            namespace: Some(e.namespace.clone()),
-            flow_id: Some(e.flow_id.clone()),
-            ..Default::default()
-        };
         while e.state == State::Retried {
             let mut next = None;
             // The retry is created just after the RETRIED state is stored.
             for _ in 0..200 {
-                let found = self
-                    .inner
-                    .store
-                    .search_executions(&filter, crate::store::Page::first(100))
-                    .await?;
-                next = found
-                    .into_iter()
-                    .filter(|x| x.original_id.as_deref() == Some(root.as_str()))
-                    .filter(|x| x.created >= e.created && x.id != e.id)
-                    .min_by_key(|x| x.created);
+                next = self.retry_of(&e).await?;
                 if next.is_some() {
                     break;
                 }
@@ -238,6 +227,30 @@ impl Engine {
             e = self.wait_for(&next.id).await?;
         }
         Ok(e)
+    }
+
+    /// The execution retrying RETRIED execution `e`, if it exists yet: read by its recorded id,
+    /// or (executions stored before ids were recorded) searched among the flow's executions.
+    async fn retry_of(&self, e: &Execution) -> Result<Option<Execution>, EngineError> {
+        if let Some(id) = retries::recorded_retry_id(e) {
+            return Ok(self.inner.store.execution(id).await?);
+        }
+        let root = e.original_id.as_deref().unwrap_or(&e.id);
+        let filter = crate::store::ExecutionFilter {
+            namespace: Some(e.namespace.clone()),
+            flow_id: Some(e.flow_id.clone()),
+            ..Default::default()
+        };
+        let found = self
+            .inner
+            .store
+            .search_executions(&filter, crate::store::Page::first(100))
+            .await?;
+        Ok(found
+            .into_iter()
+            .filter(|x| x.original_id.as_deref() == Some(root))
+            .filter(|x| x.created >= e.created && x.id != e.id)
+            .min_by_key(|x| x.created))
     }
 
     /// Waits until an execution is in one of `states` (polling the store).
@@ -308,14 +321,16 @@ impl Engine {
         Ok(adopted)
     }
 
-    /// The background loop: adopts pending executions (crash recovery first) until `shutdown`.
+    /// The background loop: adopts pending executions (crash recovery first) until `shutdown`;
+    /// creates undone retries at start and every `retry_recovery`.
     pub async fn run(&self, shutdown: CancellationToken) {
-        match retries::recover(&self.inner).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(count = n, "created the retries a crash had left undone"),
-            Err(e) => tracing::warn!(error = %e, "cannot look for undone retries"),
-        }
+        let mut recovered_at = tokio::time::Instant::now();
+        self.recover_retries().await;
         loop {
+            if recovered_at.elapsed() >= self.inner.config.retry_recovery {
+                recovered_at = tokio::time::Instant::now();
+                self.recover_retries().await;
+            }
             if let Err(e) = self.drive_pending().await {
                 tracing::warn!(error = %e, "cannot list executions to drive");
             }
@@ -328,6 +343,15 @@ impl Engine {
             }
         }
         self.inner.stopping.cancel();
+    }
+
+    /// Creates the CREATE_NEW_EXECUTION retries left undone (logged, never fatal).
+    async fn recover_retries(&self) {
+        match retries::recover(&self.inner).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(count = n, "created retries left undone"),
+            Err(e) => tracing::warn!(error = %e, "cannot look for undone retries"),
+        }
     }
 }
 

@@ -54,7 +54,10 @@ pub async fn remove_container(docker: &Docker, id: &str) -> Result<(), RunnerErr
 }
 
 /// Removes every baton container (running or not, `delete: false` too), or only those of
-/// `execution_id`; returns the ids removed.
+/// `execution_id`; returns the ids removed. Baton itself never calls it (its workers use the
+/// store-judged `worker::sweep_containers`): it is the unconditional clean-up of an execution,
+/// kept for the tests, which must also remove what the sweep rightly leaves alone
+/// (`delete: false` containers, containers of workers no store knows).
 pub async fn remove_orphans(
     docker: &Docker,
     execution_id: Option<&str>,

@@ -20,7 +20,8 @@ use tokio::sync::watch;
 use crate::runner::error::RunnerError;
 use crate::runner::spec::{DELETE_LABEL, EXECUTION_LABEL, TASKRUN_LABEL};
 
-/// Attempts at removing one container before giving up on it (the start-up sweep retries).
+/// Attempts at removing one container before giving up on it (the worker's periodic sweep
+/// takes it then).
 const ATTEMPTS: u32 = 3;
 /// Pause before the first retry, doubled after each failure.
 const FIRST_RETRY: Duration = Duration::from_millis(200);
@@ -46,8 +47,9 @@ impl Drop for Pending {
 }
 
 /// Removes container `id` in a background task of the current runtime (nothing happens
-/// outside a runtime; the start-up sweep then takes care of it). A runtime shut down before
-/// the task ends drops it: a caller about to end its runtime awaits [`removals_settled`].
+/// outside a runtime: a worker's sweep, at its start and every `container_sweep`, removes it
+/// later once its task run has ended). A runtime shut down before the task ends drops it: a
+/// caller about to end its runtime awaits [`removals_settled`].
 pub(super) fn remove_in_background(docker: Docker, id: String) {
     let Ok(runtime) = tokio::runtime::Handle::try_current() else {
         return;
