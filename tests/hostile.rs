@@ -341,14 +341,21 @@ async fn output_globs_and_input_file_names_cannot_leave_the_working_directory() 
 }
 
 #[test]
-fn flow_with_escaping_output_files_still_validates_as_a_whole() {
-    // The validator reads the flow; the runner refuses the glob at run time (test above).
+fn escaping_output_globs_and_input_file_names_are_validation_errors() {
+    // The runner refuses them at run time (test above); the validator says so before deploy,
+    // at the glob and at the input file's key.
     let bytes = fixture("output-files-escape.yaml");
     let path = "flows/company/team/output-files-escape.yaml";
     let text = String::from_utf8(bytes).expect("utf-8");
     let (_, diagnostics) = validate_flow_source(path, &text, &NamespaceContext::default());
     assert!(
         diagnostics.iter().all(|d| d.file == path),
+        "{diagnostics:#?}"
+    );
+    let found: Vec<(&str, u32)> = diagnostics.iter().map(|d| (d.code, d.line)).collect();
+    assert_eq!(
+        found,
+        [("output-file-escape", 9), ("input-file-escape", 11)],
         "{diagnostics:#?}"
     );
 }
@@ -404,7 +411,8 @@ fn read_function_reaches_only_internal_storage() {
         let message = render_err(template);
         assert!(message.contains("read("), "{template}: {message}");
     }
-    // The fixture flow with both tricks still validates as a file (the render is what fails).
+    // In a flow, the include is a validation error at its line; `read()` of a path is a
+    // render-time refusal (its argument may be computed), so validation lets it through.
     let text = String::from_utf8(fixture("template-escape.yaml")).expect("utf-8");
     let path = "flows/company/team/template-escape.yaml";
     let (_, diagnostics) = validate_flow_source(path, &text, &NamespaceContext::default());
@@ -412,6 +420,12 @@ fn read_function_reaches_only_internal_storage() {
         diagnostics.iter().all(|d| d.file == path),
         "{diagnostics:#?}"
     );
+    let errors: Vec<(&str, u32)> = diagnostics
+        .iter()
+        .filter(|d| d.severity == baton::validate::Severity::Error)
+        .map(|d| (d.code, d.line))
+        .collect();
+    assert_eq!(errors, [("template-include", 6)], "{diagnostics:#?}");
 }
 
 #[test]

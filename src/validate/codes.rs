@@ -106,6 +106,18 @@ pub const CODES: &[(&str, &str)] = &[
     ),
     // Expressions.
     ("template-syntax", "an expression that does not parse"),
+    (
+        "template-include",
+        "a template tag loading another template (include, import, from, extends)",
+    ),
+    (
+        "output-file-escape",
+        "an outputFiles glob leaving the working directory",
+    ),
+    (
+        "input-file-escape",
+        "an inputFiles name leaving the working directory",
+    ),
     ("unknown-input", "an expression reading an undeclared input"),
     (
         "unknown-output",

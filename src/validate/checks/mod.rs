@@ -2,6 +2,7 @@
 //! `Finding`s with stable codes and the pointer of the node concerned.
 
 pub mod expressions;
+pub mod files;
 pub mod ids;
 pub mod inputs;
 pub mod labels;
@@ -31,6 +32,8 @@ pub fn check_flow(
     out.extend(inputs::check_inputs(flow));
     out.extend(labels::check_labels(flow));
     out.extend(schedule::check_schedules(flow));
+    out.extend(files::check_task_files(nodes));
+    out.extend(files::check_loading_tags(flow));
     out.extend(expressions::check_expressions(
         flow,
         nodes,
