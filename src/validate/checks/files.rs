@@ -61,24 +61,34 @@ pub fn check_task_files(nodes: &[TaskNode<'_>]) -> Vec<Finding> {
 /// Flags every rendered string of the flow that loads another template.
 pub fn check_loading_tags(flow: &Value) -> Vec<Finding> {
     let mut out = Vec::new();
-    walk(flow, String::new(), &mut out);
+    walk(flow, &mut Vec::new(), &mut out);
     out
 }
 
-fn walk(value: &Value, pointer: String, out: &mut Vec<Finding>) {
+/// One step from a parent to a child value.
+enum Step<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+/// Visits every string; the pointer is only built for a string that is reported (every flow
+/// of a repository is walked, and almost none has a finding).
+fn walk<'a>(value: &'a Value, path: &mut Vec<Step<'a>>, out: &mut Vec<Finding>) {
     match value {
         Value::String(text) => {
             if let Some(found) = LOADING_TAG.captures(text) {
                 out.push(Finding::error(
                     "template-include",
-                    pointer,
+                    pointer_of(path),
                     format!("`{{% {} %}}` loads another template, which baton's renderer never does (no file or template can be loaded): the render fails", &found[1]),
                 ));
             }
         }
         Value::Array(items) => {
             for (i, item) in items.iter().enumerate() {
-                walk(item, format!("{pointer}/{i}"), out);
+                path.push(Step::Index(i));
+                walk(item, path, out);
+                path.pop();
             }
         }
         Value::Object(map) => {
@@ -86,11 +96,20 @@ fn walk(value: &Value, pointer: String, out: &mut Vec<Finding>) {
                 .iter()
                 .filter(|(k, _)| !NOT_RENDERED.contains(&k.as_str()))
             {
-                walk(item, child_pointer(&pointer, key), out);
+                path.push(Step::Key(key));
+                walk(item, path, out);
+                path.pop();
             }
         }
         _ => {}
     }
+}
+
+fn pointer_of(path: &[Step<'_>]) -> String {
+    path.iter().fold(String::new(), |pointer, step| match step {
+        Step::Key(key) => child_pointer(&pointer, key),
+        Step::Index(i) => format!("{pointer}/{i}"),
+    })
 }
 
 #[cfg(test)]
