@@ -44,8 +44,25 @@ const KEYWORDS: [&str; 22] = [
     "null",
 ];
 
+/// How much a tag's code may grow when rewritten: at most this many times its length, or
+/// `MIN_LIMIT` bytes if more. `??`, `?:` and `contains` repeat an operand, and an operand that
+/// holds an earlier rewrite (a postfix chain after a `??`, a group) repeats it again, so each
+/// level can double the code: found by fuzzing, a 200-byte expression took 0.3 s and each
+/// further `??` doubled that.
+const GROWTH: usize = 16;
+const MIN_LIMIT: usize = 64 * 1024;
+
+/// The rewrite of a tag would outgrow its limit.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "Pebble operators (`??`, `? :`, `contains`) nest too deeply: rewriting them for the renderer would take more than {limit} bytes"
+)]
+pub(crate) struct TooComplex {
+    pub limit: usize,
+}
+
 /// The template with Pebble syntax turned into Jinja; cheap when there is nothing to do.
-pub(crate) fn rewrite(source: &str) -> String {
+pub(crate) fn rewrite(source: &str) -> Result<String, TooComplex> {
     let mut out = String::with_capacity(source.len() + 16);
     for segment in split(source) {
         match segment {
@@ -57,20 +74,28 @@ pub(crate) fn rewrite(source: &str) -> String {
                 statement,
             } => {
                 out.push_str(open);
-                out.push_str(&rewrite_code(code, statement));
+                out.push_str(&rewrite_code(code, statement)?);
                 out.push_str(close);
             }
         }
     }
-    out
+    Ok(out)
 }
 
 /// Rewrites the code of one tag or expression.
-pub(crate) fn rewrite_code(code: &str, statement: bool) -> String {
+pub(crate) fn rewrite_code(code: &str, statement: bool) -> Result<String, TooComplex> {
     if !needs_rewrite(code) {
-        return code.to_string();
+        return Ok(code.to_string());
     }
-    text_of(&rewrite_seq(lex(code), !statement, statement))
+    let limit = code.len().saturating_mul(GROWTH).max(MIN_LIMIT);
+    rewrite_seq(lex(code), !statement, statement, limit)
+        .map(|nodes| text_of(&nodes))
+        .ok_or(TooComplex { limit })
+}
+
+/// `text` if it fits in `limit` bytes (every rewrite that repeats an operand goes through here).
+fn within(text: String, limit: usize) -> Option<String> {
+    (text.len() <= limit).then_some(text)
 }
 
 fn needs_rewrite(code: &str) -> bool {
@@ -82,18 +107,26 @@ fn needs_rewrite(code: &str) -> bool {
         || code.contains("loop.")
 }
 
-/// Rewrites a node sequence: groups first, then per comma-separated segment.
-fn rewrite_seq(nodes: Vec<Node>, ternary: bool, statement: bool) -> Vec<Node> {
+/// Rewrites a node sequence: groups first, then per comma-separated segment; `None` once a
+/// rewrite outgrows `limit`.
+fn rewrite_seq(
+    nodes: Vec<Node>,
+    ternary: bool,
+    statement: bool,
+    limit: usize,
+) -> Option<Vec<Node>> {
     let nodes: Vec<Node> = nodes
         .into_iter()
         .map(|n| match n {
-            Node::Group(open, inner, closed) => {
-                Node::Group(open, rewrite_seq(inner, open != '{', false), closed)
-            }
-            Node::Ident(name) if name == "null" => Node::Ident("none".into()),
-            other => other,
+            Node::Group(open, inner, closed) => Some(Node::Group(
+                open,
+                rewrite_seq(inner, open != '{', false, limit)?,
+                closed,
+            )),
+            Node::Ident(name) if name == "null" => Some(Node::Ident("none".into())),
+            other => Some(other),
         })
-        .collect();
+        .collect::<Option<_>>()?;
     let nodes = pebble_loop_index(nodes);
     let mut out = Vec::new();
     let mut segment = Vec::new();
@@ -103,14 +136,15 @@ fn rewrite_seq(nodes: Vec<Node>, ternary: bool, statement: bool) -> Vec<Node> {
                 std::mem::take(&mut segment),
                 ternary,
                 statement,
-            ));
+                limit,
+            )?);
             out.push(node);
         } else {
             segment.push(node);
         }
     }
-    out.extend(rewrite_segment(segment, ternary, statement));
-    out
+    out.extend(rewrite_segment(segment, ternary, statement, limit)?);
+    Some(out)
 }
 
 /// Pebble's `loop.index` counts from 0 (Jinja's `loop.index0`); `loop.revindex` likewise.
@@ -128,7 +162,12 @@ fn pebble_loop_index(mut nodes: Vec<Node>) -> Vec<Node> {
     nodes
 }
 
-fn rewrite_segment(nodes: Vec<Node>, ternary: bool, statement: bool) -> Vec<Node> {
+fn rewrite_segment(
+    nodes: Vec<Node>,
+    ternary: bool,
+    statement: bool,
+    limit: usize,
+) -> Option<Vec<Node>> {
     let question = nodes.iter().position(|n| n.is_punct("?"));
     if (ternary || statement)
         && let Some(q) = question
@@ -140,9 +179,9 @@ fn rewrite_segment(nodes: Vec<Node>, ternary: bool, statement: bool) -> Vec<Node
             keyword_argument_prefix(&nodes[..q])
         };
         let mut out = nodes[..prefix_end].to_vec();
-        let cond = rewrite_operators(nodes[prefix_end..q].to_vec());
-        let then = rewrite_segment(nodes[q + 1..colon].to_vec(), true, false);
-        let other = rewrite_segment(nodes[colon + 1..].to_vec(), true, false);
+        let cond = rewrite_operators(nodes[prefix_end..q].to_vec(), limit)?;
+        let then = rewrite_segment(nodes[q + 1..colon].to_vec(), true, false, limit)?;
+        let other = rewrite_segment(nodes[colon + 1..].to_vec(), true, false, limit)?;
         let text = format!(
             "(({}) if ({}) else ({}))",
             text_of(&then).trim(),
@@ -150,10 +189,10 @@ fn rewrite_segment(nodes: Vec<Node>, ternary: bool, statement: bool) -> Vec<Node
             text_of(&other).trim()
         );
         out.push(Node::Space(" ".into()));
-        out.push(Node::Ident(text));
-        return out;
+        out.push(Node::Ident(within(text, limit)?));
+        return Some(out);
     }
-    rewrite_operators(nodes)
+    rewrite_operators(nodes, limit)
 }
 
 /// In `name=cond ? a : b` (a keyword argument), where the expression starts.
@@ -196,7 +235,7 @@ fn matching_colon(nodes: &[Node], question: usize) -> Option<usize> {
 }
 
 /// Rewrites `??`, `???`, `contains`, and path-safe `default` / `is` operands in a segment.
-fn rewrite_operators(nodes: Vec<Node>) -> Vec<Node> {
+fn rewrite_operators(nodes: Vec<Node>, limit: usize) -> Option<Vec<Node>> {
     let mut out: Vec<Node> = Vec::new();
     let mut i = 0;
     while i < nodes.len() {
@@ -204,7 +243,7 @@ fn rewrite_operators(nodes: Vec<Node>) -> Vec<Node> {
         if node.is_punct("??") || node.is_punct("???") {
             let (lhs, rest) = take_operand_back(&mut out);
             out.extend(rest);
-            let (expr, next) = coalesce_chain(lhs, &nodes, i);
+            let (expr, next) = coalesce_chain(lhs, &nodes, i, limit)?;
             out.push(Node::Ident(expr));
             i = next;
             continue;
@@ -213,23 +252,20 @@ fn rewrite_operators(nodes: Vec<Node>) -> Vec<Node> {
             let (lhs, rest) = take_operand_back(&mut out);
             out.extend(rest);
             let (rhs, next) = take_operand_forward(&nodes, i + 1);
-            out.push(Node::Ident(format!(
-                "(({}) in ({}))",
-                text_of(&rhs).trim(),
-                text_of(&lhs).trim()
-            )));
+            let text = format!("(({}) in ({}))", text_of(&rhs).trim(), text_of(&lhs).trim());
+            out.push(Node::Ident(within(text, limit)?));
             i = next;
             continue;
         }
         if safe_operand_follows(&nodes, i) {
             let (operand, rest) = take_operand_back(&mut out);
             out.extend(rest);
-            out.push(Node::Ident(safe_path(&operand)));
+            out.push(Node::Ident(within(safe_path(&operand), limit)?));
         }
         out.push(node.clone());
         i += 1;
     }
-    out
+    Some(out)
 }
 
 /// Whether `nodes[i]` starts `| default` or `is [not] defined|null|none|empty`.
@@ -253,7 +289,12 @@ fn safe_operand_follows(nodes: &[Node], i: usize) -> bool {
 }
 
 /// Folds `lhs ?? x ?? y` from the right; returns the expression and the index after it.
-fn coalesce_chain(lhs: Vec<Node>, nodes: &[Node], op_index: usize) -> (String, usize) {
+fn coalesce_chain(
+    lhs: Vec<Node>,
+    nodes: &[Node],
+    op_index: usize,
+    limit: usize,
+) -> Option<(String, usize)> {
     let mut operands = vec![lhs];
     let mut ops = Vec::new();
     let mut i = op_index;
@@ -276,13 +317,16 @@ fn coalesce_chain(lhs: Vec<Node>, nodes: &[Node], op_index: usize) -> (String, u
         .to_string();
     for (operand, op) in operands.iter().rev().skip(1).zip(ops.iter().rev()) {
         let path = safe_path(operand);
-        expr = if op == "???" {
-            format!("({expr} if ({path}) is undefined else ({path}))")
-        } else {
-            format!("({expr} if {ABSENT_FN}({path}) else ({path}))")
-        };
+        expr = within(
+            if op == "???" {
+                format!("({expr} if ({path}) is undefined else ({path}))")
+            } else {
+                format!("({expr} if {ABSENT_FN}({path}) else ({path}))")
+            },
+            limit,
+        )?;
     }
-    (expr, i)
+    Some((expr, i))
 }
 
 /// A path-safe form of an operand: `a.b['c']` becomes `__kestra_path(a, 'b', 'c')`.
@@ -421,7 +465,24 @@ fn take_operand_forward(nodes: &[Node], from: usize) -> (Vec<Node>, usize) {
 mod tests {
     /// The rewrite with whitespace removed: spacing is not part of the contract.
     fn rewrite(source: &str) -> String {
-        super::rewrite(source).split_whitespace().collect()
+        super::rewrite(source)
+            .expect("rewrites")
+            .split_whitespace()
+            .collect()
+    }
+
+    #[test]
+    fn operands_repeated_level_after_level_stop_at_the_growth_limit() {
+        // Each `. j ??` makes the previous rewrite part of the next operand, which is then
+        // repeated: the code doubles per level (the fuzzer's find, grown to 60 levels).
+        let source = format!("{{{{ a{} }}}}", " ?? b. j".repeat(60));
+        let started = std::time::Instant::now();
+        let error = super::rewrite(&source).expect_err("too complex");
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
+        assert!(error.limit >= super::MIN_LIMIT);
+        // A long flat chain grows linearly and is rewritten.
+        let chain = format!("{{{{ a{} }}}}", " ?? b.c".repeat(200));
+        assert!(super::rewrite(&chain).is_ok());
     }
 
     fn squash(s: &str) -> String {
@@ -476,7 +537,7 @@ mod tests {
     #[test]
     fn text_strings_comments_and_raw_blocks_are_untouched() {
         let source = "a ?? b {{ 'c ?? d' }} {# e ?? f #} {% raw %}{{ g ?? h }}{% endraw %}";
-        assert_eq!(super::rewrite(source), source);
+        assert_eq!(super::rewrite(source).as_deref(), Ok(source));
     }
 
     #[test]

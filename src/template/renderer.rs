@@ -194,6 +194,15 @@ fn kestra_formatter(
     minijinja::escape_formatter(out, state, value)
 }
 
+/// A template whose Pebble operators cannot be rewritten within their limit, as a syntax error.
+fn too_complex(source: &str, error: pebble::TooComplex) -> TemplateError {
+    TemplateError::Syntax {
+        template: source.to_string(),
+        line: None,
+        message: error.to_string(),
+    }
+}
+
 /// A writer that refuses to grow past `limit` bytes.
 struct BoundedOutput {
     buf: Vec<u8>,
@@ -218,23 +227,24 @@ impl io::Write for BoundedOutput {
 
 impl Shared {
     /// The Pebble-to-Jinja rewrite of `source`, cached.
-    fn rewritten(&self, source: &str) -> Arc<str> {
+    fn rewritten(&self, source: &str) -> Result<Arc<str>, TemplateError> {
         if let Some(hit) = self
             .rewrites
             .lock()
             .ok()
             .and_then(|c| c.get(source).cloned())
         {
-            return hit;
+            return Ok(hit);
         }
-        let rewritten: Arc<str> = Arc::from(pebble::rewrite(source));
+        let rewritten: Arc<str> =
+            Arc::from(pebble::rewrite(source).map_err(|e| too_complex(source, e))?);
         if let Ok(mut cache) = self.rewrites.lock() {
             if cache.len() >= REWRITE_CACHE_SIZE {
                 cache.clear();
             }
             cache.insert(source.to_string(), Arc::clone(&rewritten));
         }
-        rewritten
+        Ok(rewritten)
     }
 
     /// Renders `source` for a nested `render()` call, enforcing the depth limit.
@@ -256,7 +266,7 @@ impl Shared {
     }
 
     fn render(&self, source: &str, handle: Arc<RenderHandle>) -> Result<String, TemplateError> {
-        let rewritten = self.rewritten(source);
+        let rewritten = self.rewritten(source)?;
         let template = self
             .env
             .template_from_str(&rewritten)
@@ -288,7 +298,7 @@ impl Shared {
         code: &str,
         handle: Arc<RenderHandle>,
     ) -> Result<serde_json::Value, TemplateError> {
-        let rewritten = pebble::rewrite_code(code, false);
+        let rewritten = pebble::rewrite_code(code, false).map_err(|e| too_complex(source, e))?;
         let expr = self
             .env
             .compile_expression_owned(rewritten)

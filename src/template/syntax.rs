@@ -16,7 +16,11 @@ pub fn check_syntax(template: &str) -> Result<Vec<String>, TemplateError> {
     if !template.contains("{{") && !template.contains("{%") {
         return Ok(Vec::new());
     }
-    let rewritten = pebble::rewrite(template);
+    let rewritten = pebble::rewrite(template).map_err(|e| TemplateError::Syntax {
+        template: template.to_string(),
+        line: None,
+        message: e.to_string(),
+    })?;
     let compiled = PARSER
         .template_from_str(&rewritten)
         .map_err(|e| TemplateError::Syntax {
