@@ -1,14 +1,14 @@
 //! Engine features beyond the kestra-compat suite: WaitFor loops, retries that create new
 //! executions, the Resume task, the Toggle task as seen by the scheduler, and `logToFile`.
 
-use crate::support::deploy_dir;
+use crate::support::{deploy_dir, executions_of};
 use std::sync::Arc;
 use std::time::Duration;
 
 use baton::deploy::LiveRegistry;
 use baton::engine::{Engine, EngineConfig};
 use baton::store::model::{Execution, State};
-use baton::store::{ExecutionFilter, Page, Store, open_store};
+use baton::store::{Store, open_store};
 use baton::template::Renderer;
 use baton::trigger::webhook::{self, WebhookCall, WebhookOutcome};
 use baton::trigger::{Launcher, ManualClock, RegistryResolver, Scheduler, StoreLauncher};
@@ -99,17 +99,6 @@ tasks:
     let (e, runs) = h.run(&flow(false), json!({})).await;
     assert_eq!(e.state, State::Success);
     assert_eq!(outputs_of(&runs, "r").len(), 4);
-}
-
-async fn executions_of(store: &Arc<dyn Store>, flow_id: &str) -> Vec<Execution> {
-    let filter = ExecutionFilter {
-        flow_id: Some(flow_id.to_string()),
-        ..ExecutionFilter::default()
-    };
-    store
-        .search_executions(&filter, Page::first(100))
-        .await
-        .expect("search")
 }
 
 /// Waits until `count` executions of the flow exist and all are terminal.
@@ -372,6 +361,18 @@ async fn deployed(
 
 const BAD_SWITCH: &str = "id: badswitch\nnamespace: features\ntasks:\n  - id: toggle\n    type: io.kestra.plugin.core.trigger.Toggle\n    flowId: target\n    trigger: nope\n";
 
+/// Runs the `switch` flow (a Toggle task reading input `on`) to SUCCESS.
+async fn run_switch(engine: &Engine, on: bool) {
+    let mut inputs = Map::new();
+    inputs.insert("on".into(), json!(on));
+    let e = engine
+        .start_execution("features", "switch", inputs, Vec::new(), None)
+        .await
+        .expect("starts");
+    let done = engine.wait_for(&e.id).await.expect("ends");
+    assert_eq!(done.state, State::Success, "{:?}", done.error);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_toggled_off_schedule_does_not_fire_until_toggled_on_again() {
     let target = "id: target\nnamespace: features\ntasks:\n  - id: log\n    type: io.kestra.plugin.core.log.Log\n    message: tick\ntriggers:\n  - id: every\n    type: io.kestra.plugin.core.trigger.Schedule\n    cron: \"* * * * *\"\n";
@@ -391,26 +392,13 @@ async fn a_toggled_off_schedule_does_not_fire_until_toggled_on_again() {
         scheduler.evaluate().await.expect("eval").is_empty(),
         "first sight"
     );
-    let toggle = |on: bool| {
-        let engine = engine.clone();
-        async move {
-            let mut inputs = Map::new();
-            inputs.insert("on".into(), json!(on));
-            let e = engine
-                .start_execution("features", "switch", inputs, Vec::new(), None)
-                .await
-                .expect("starts");
-            let done = engine.wait_for(&e.id).await.expect("ends");
-            assert_eq!(done.state, State::Success, "{:?}", done.error);
-        }
-    };
-    toggle(false).await;
+    run_switch(&engine, false).await;
     clock.set("2026-01-01T00:01:05Z".parse().expect("time"));
     assert!(
         scheduler.evaluate().await.expect("eval").is_empty(),
         "a disabled trigger does not fire"
     );
-    toggle(true).await;
+    run_switch(&engine, true).await;
     clock.set("2026-01-01T00:02:05Z".parse().expect("time"));
     let fired = scheduler.evaluate().await.expect("eval");
     assert_eq!(fired.len(), 1, "enabled again: the 00:02 tick fires");
@@ -455,23 +443,10 @@ async fn a_toggled_webhook_answers_not_found_until_toggled_on_again() {
             matches!(outcome, WebhookOutcome::Started { .. })
         }
     };
-    let toggle = |on: bool| {
-        let engine = engine.clone();
-        async move {
-            let mut inputs = Map::new();
-            inputs.insert("on".into(), json!(on));
-            let e = engine
-                .start_execution("features", "switch", inputs, Vec::new(), None)
-                .await
-                .expect("starts");
-            let done = engine.wait_for(&e.id).await.expect("ends");
-            assert_eq!(done.state, State::Success, "{:?}", done.error);
-        }
-    };
     assert!(!call().await, "disabled in YAML: not found");
-    toggle(true).await;
+    run_switch(&engine, true).await;
     assert!(call().await, "toggled on: starts an execution");
-    toggle(false).await;
+    run_switch(&engine, false).await;
     assert!(!call().await, "toggled off again: not found");
 }
 

@@ -2,7 +2,7 @@
 //! ticks, no double fire with two schedulers on one database), webhook triggers and flow
 //! triggers on the real daemon, and the kestra-compat flow-trigger and webhook flows.
 
-use crate::support::deploy_dir;
+use crate::support::{deploy_dir, executions_of, finish};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,7 +10,7 @@ use std::time::Duration;
 use baton::deploy::LiveRegistry;
 use baton::engine::{Engine, EngineConfig};
 use baton::store::model::{Execution, State};
-use baton::store::{ExecutionFilter, Page, Store, Transition, open_store};
+use baton::store::{ExecutionFilter, Page, Store, open_store};
 use baton::template::Renderer;
 use baton::trigger::{
     FlowTriggerListener, Launcher, ManualClock, RegistryResolver, Scheduler, StoreLauncher,
@@ -55,19 +55,6 @@ fn scheduler(d: &Deployed, clock: &Arc<ManualClock>) -> Scheduler {
     let launcher: Arc<dyn Launcher> =
         Arc::new(StoreLauncher::new(d.store.clone(), d.registry.clone()));
     Scheduler::new(d.store.clone(), d.registry.clone(), launcher, clock.clone())
-}
-
-/// Marks executions as ended, as an engine would, so the next tick is not an overlap.
-async fn finish(store: &Arc<dyn Store>, executions: &[Execution]) {
-    for e in executions {
-        let mut done = e.clone();
-        done.state = State::Success;
-        done.version += 1;
-        store
-            .apply(&Transition::execution(done))
-            .await
-            .expect("apply");
-    }
 }
 
 fn schedule_flow(id: &str, cron: &str, extra: &str) -> String {
@@ -357,17 +344,6 @@ async fn engine_with_listener(d: &Deployed, cancel: &CancellationToken) -> Engin
     let listener = FlowTriggerListener::new(d.store.clone(), d.registry.clone(), launcher);
     tokio::spawn(listener.run(engine.subscribe_state_changes(), cancel.child_token()));
     engine
-}
-
-async fn executions_of(store: &Arc<dyn Store>, flow_id: &str) -> Vec<Execution> {
-    let filter = ExecutionFilter {
-        flow_id: Some(flow_id.to_string()),
-        ..ExecutionFilter::default()
-    };
-    store
-        .search_executions(&filter, Page::first(100))
-        .await
-        .expect("search")
 }
 
 async fn wait_terminal(store: &Arc<dyn Store>, flow_id: &str, count: usize) -> Vec<Execution> {

@@ -3,13 +3,13 @@
 //! (ALL: each once, LAST: the newest, NONE: only the on-time tick), and after jumping back
 //! and forward again every tick date has exactly one execution.
 
-use crate::support::deploy_dir;
+use crate::support::{deploy_dir, finish};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use baton::deploy::LiveRegistry;
-use baton::store::model::{Execution, State};
-use baton::store::{ExecutionFilter, Page, Store, Transition, open_store};
+use baton::store::model::Execution;
+use baton::store::{ExecutionFilter, Page, Store, open_store};
 use baton::trigger::{Launcher, ManualClock, Scheduler, StoreLauncher};
 use chrono::{DateTime, Utc};
 
@@ -60,15 +60,7 @@ async fn evaluate_at(
 ) -> Vec<Execution> {
     clock.set(utc(at));
     let fired = scheduler.evaluate().await.expect("evaluate");
-    for e in &fired {
-        let mut done = e.clone();
-        done.state = State::Success;
-        done.version += 1;
-        store
-            .apply(&Transition::execution(done))
-            .await
-            .expect("apply");
-    }
+    finish(store, &fired).await;
     fired
 }
 
