@@ -3,7 +3,7 @@
 //! own, so `require` finds them from a script there, on the Process and Docker runners alike.
 //! Entries are anything `npm install` takes: `name@range`, a tarball or a folder path, a URL.
 
-use super::python_env::shell_quote;
+use super::python_env::shell_words;
 
 /// Checks `packageManager` for a Node task: `NPM` (the default) is the one supported.
 pub(crate) fn check_package_manager(text: Option<&str>) -> Result<(), String> {
@@ -20,11 +20,7 @@ pub(crate) fn install_commands(dependencies: &[String]) -> Vec<String> {
     if dependencies.is_empty() {
         return Vec::new();
     }
-    let packages = dependencies
-        .iter()
-        .map(|d| shell_quote(d))
-        .collect::<Vec<_>>()
-        .join(" ");
+    let packages = shell_words(dependencies);
     vec![
         format!(
             "npm install --prefix \"$WORKING_DIR\" --no-save --no-package-lock --no-audit \

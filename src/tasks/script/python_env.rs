@@ -35,11 +35,7 @@ pub(crate) fn install_commands(
     if dependencies.is_empty() {
         return Vec::new();
     }
-    let packages = dependencies
-        .iter()
-        .map(|d| shell_quote(d))
-        .collect::<Vec<_>>()
-        .join(" ");
+    let packages = shell_words(dependencies);
     let venv = format!("\"$WORKING_DIR/{VENV}\"");
     match manager {
         PackageManager::Pip => vec![
@@ -56,6 +52,15 @@ pub(crate) fn install_commands(
 }
 
 /// `text` as one single-quoted shell word.
+/// The items single-quoted for a shell and joined by spaces (a package list).
+pub(crate) fn shell_words(items: &[String]) -> String {
+    items
+        .iter()
+        .map(|item| shell_quote(item))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 pub(crate) fn shell_quote(text: &str) -> String {
     format!("'{}'", text.replace('\'', "'\\''"))
 }
